@@ -1,0 +1,8 @@
+{#- Schemas are exactly the configured names (`marts`, `staging`, ...), so BI tools read `marts.<name>`. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

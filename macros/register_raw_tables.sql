@@ -1,0 +1,58 @@
+{#-
+    Makes every raw table of the contract readable as a relation in `raw_schema` before the build.
+    DuckDB: a view over the files in `raw_path` (format `raw_format`); an absent optional table becomes an
+    empty view and is announced once; an absent required table stops the build, naming it.
+    Server targets: the tables are already there; an absent required one stops the build.
+-#}
+{% macro register_raw_tables() %}
+    {{ return(adapter.dispatch('register_raw_tables', 'churn_warehouse')()) }}
+{% endmacro %}
+
+{% macro default__register_raw_tables() %}
+    {%- if execute -%}
+        {%- for table_name, spec in raw_contract().items() -%}
+            {%- set relation = adapter.get_relation(database=target.database, schema=var('raw_schema'), identifier=table_name) -%}
+            {%- if relation is none and spec['required'] -%}
+                {{ exceptions.raise_compiler_error("Required raw table '" ~ table_name ~ "' is missing: expected a relation " ~ var('raw_schema') ~ "." ~ table_name ~ " (RAW_CONTRACT.md).") }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{% endmacro %}
+
+{% macro duckdb__register_raw_tables() %}
+    {%- if execute -%}
+        {%- set raw_path = var('raw_path') | replace("'", "''") -%}
+        {%- set raw_format = var('raw_format') -%}
+        {%- if raw_format not in ('parquet', 'csv') -%}
+            {{ exceptions.raise_compiler_error("dbt var raw_format must be 'parquet' or 'csv', got '" ~ raw_format ~ "'") }}
+        {%- endif -%}
+        {%- do run_query("create schema if not exists " ~ var('raw_schema')) -%}
+        {%- for table_name, spec in raw_contract().items() -%}
+            {%- set candidates = [raw_path ~ '/' ~ table_name ~ '.csv'] if raw_format == 'csv'
+                else [raw_path ~ '/' ~ table_name ~ '.parquet', raw_path ~ '/' ~ table_name ~ '/*.parquet'] -%}
+            {%- set found = namespace(pattern=none) -%}
+            {%- for pattern in candidates if found.pattern is none -%}
+                {%- if run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] > 0 -%}
+                    {%- set found.pattern = pattern -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if found.pattern is not none and raw_format == 'csv' -%}
+                {%- set reader = "read_csv('" ~ found.pattern ~ "', header = true, all_varchar = true)" -%}
+            {%- elif found.pattern is not none -%}
+                {%- set reader = "read_parquet('" ~ found.pattern ~ "')" -%}
+            {%- elif spec['required'] -%}
+                {{ exceptions.raise_compiler_error("Required raw table '" ~ table_name ~ "' is missing: expected " ~ candidates | join(' or ') ~ " (dbt vars raw_path='" ~ var('raw_path') ~ "', raw_format='" ~ raw_format ~ "').") }}
+            {%- else -%}
+                {{ log("Optional raw table '" ~ table_name ~ "' is absent (" ~ candidates | join(' or ') ~ "): the marts that need it will be empty.", info=true) }}
+                {%- set empty_columns = [] -%}
+                {%- for column, contract_type in spec['columns'] -%}
+                    {%- do empty_columns.append("cast(null as varchar) as " ~ column) -%}
+                {%- endfor -%}
+                {%- set reader = "(select " ~ empty_columns | join(', ') ~ " where false)" -%}
+            {%- endif -%}
+            {%- do run_query("create or replace view " ~ var('raw_schema') ~ "." ~ table_name ~ " as select * from " ~ reader) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{% endmacro %}

@@ -1,0 +1,35 @@
+-- One row: the as-of date of this build (dbt var `as_of_date`, or the latest event or invoice date not after today, UTC).
+with
+
+events as (
+    select cast(occurred_at as date) as activity_date from {{ ref('stg_events') }}
+),
+
+invoices as (
+    select cast(issued_at as date) as activity_date from {{ ref('stg_invoices') }}
+),
+
+dated as (
+    select activity_date from events
+    union all
+    select activity_date from invoices
+),
+
+latest as (
+    select max(activity_date) as latest_date
+    from dated
+    where activity_date <= cast({{ build_timestamp() }} as date)
+),
+
+final as (
+    select
+        {% if var('as_of_date') -%}
+        cast('{{ var("as_of_date") }}' as date)
+        {%- else -%}
+        latest_date
+        {%- endif %} as as_of_date,
+        {{ build_timestamp() }} as built_at
+    from latest
+)
+
+select * from final

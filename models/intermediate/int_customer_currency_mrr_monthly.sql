@@ -1,0 +1,85 @@
+{{ config(post_hook="{{ assert_exchange_rates_fresh(this) }}") }}
+-- Per customer, currency and complete month: this month's and last month's local MRR, with this month-end's rate.
+with
+
+subscription_months as (
+    select * from {{ ref('int_subscription_mrr_monthly') }}
+),
+
+months as (
+    select
+        month,
+        month_end
+    from {{ ref('int_months') }}
+    where is_complete
+),
+
+rates as (
+    select * from {{ ref('int_exchange_rates_daily') }}
+),
+
+currency_months as (
+    select
+        customer_id,
+        currency,
+        month,
+        sum(local_mrr) as local_mrr
+    from subscription_months
+    group by customer_id, currency, month
+),
+
+-- Last month's local MRR moves to this month, to be revalued at this month's rate.
+this_and_last_month as (
+    select
+        customer_id,
+        currency,
+        month,
+        local_mrr,
+        0 as last_month_local_mrr
+    from currency_months
+    union all
+    select
+        customer_id,
+        currency,
+        {{ add_months(1, 'month') }} as month,
+        0 as local_mrr,
+        local_mrr as last_month_local_mrr
+    from currency_months
+),
+
+combined as (
+    select
+        customer_id,
+        currency,
+        month,
+        sum(local_mrr) as local_mrr,
+        sum(last_month_local_mrr) as last_month_local_mrr
+    from this_and_last_month
+    group by customer_id, currency, month
+),
+
+final as (
+    select
+        combined.customer_id,
+        combined.currency,
+        combined.month,
+        months.month_end,
+        combined.local_mrr,
+        combined.last_month_local_mrr,
+        case
+            when combined.currency = '{{ var("reporting_currency") }}' then 1
+            else rates.rate_to_reporting
+        end as rate_to_reporting,
+        case
+            when combined.currency = '{{ var("reporting_currency") }}' then months.month_end
+            else rates.rate_date
+        end as rate_date
+    from combined
+    inner join months on combined.month = months.month
+    left join rates
+        on
+            combined.currency = rates.currency
+            and months.month_end = rates.rate_day
+)
+
+select * from final

@@ -1,0 +1,55 @@
+-- Each customer-month classified into one MRR movement, with the amounts that make the MRR identity hold.
+with
+
+customer_months as (
+    select * from {{ ref('int_customer_mrr_monthly') }}
+),
+
+churned as (
+    select * from {{ ref('int_churned_customers') }}
+),
+
+classified as (
+    select
+        customer_id,
+        month,
+        mrr,
+        prev_mrr,
+        prev_mrr - last_month_mrr as fx_adjustment_mrr,
+        case
+            when prev_mrr = 0 and mrr > 0 and month = first_active_month then 'new'
+            when prev_mrr = 0 and mrr > 0 then 'reactivation'
+            when prev_mrr > 0 and mrr > prev_mrr then 'expansion'
+            when prev_mrr > 0 and mrr > 0 and mrr < prev_mrr then 'contraction'
+            when prev_mrr > 0 and mrr = 0 then 'churn'
+            when prev_mrr > 0 then 'unchanged'
+            else 'inactive'
+        end as movement
+    from customer_months
+),
+
+final as (
+    select
+        classified.customer_id,
+        classified.month,
+        classified.mrr,
+        classified.prev_mrr,
+        classified.movement,
+        case when classified.movement = 'new' then classified.mrr else 0 end as new_mrr,
+        case when classified.movement = 'expansion' then classified.mrr - classified.prev_mrr else 0 end
+            as expansion_mrr,
+        case when classified.movement = 'contraction' then classified.prev_mrr - classified.mrr else 0 end
+            as contraction_mrr,
+        case when classified.movement = 'churn' then classified.prev_mrr else 0 end as churn_mrr,
+        case when classified.movement = 'reactivation' then classified.mrr else 0 end as reactivation_mrr,
+        classified.fx_adjustment_mrr,
+        churned.churn_type,
+        churned.churn_reason
+    from classified
+    left join churned
+        on
+            classified.customer_id = churned.customer_id
+            and classified.month = churned.month
+)
+
+select * from final

@@ -1,0 +1,89 @@
+-- Subscription lines that count as MRR, each with the day it stops being in force (METRICS.md, MRR).
+with
+
+as_of as (
+    select as_of_date from {{ ref('int_as_of_date') }}
+),
+
+invoices as (
+    select
+        invoice_id,
+        customer_id,
+        subscription_id,
+        currency
+    from {{ ref('stg_invoices') }}
+    where
+        status != 'void'
+        and cast(issued_at as date) <= (select as_of.as_of_date from as_of)
+),
+
+lines as (
+    select
+        line_id,
+        invoice_id,
+        line_type,
+        plan_id,
+        amount,
+        period_start,
+        period_end,
+        interval_months
+    from {{ ref('stg_invoice_lines') }}
+    where period_start is not null
+),
+
+-- A line belongs to its invoice's subscription; lines of an invoice without one stand on their own.
+billed_lines as (
+    select
+        lines.*,
+        invoices.customer_id,
+        invoices.subscription_id,
+        invoices.currency,
+        coalesce(invoices.subscription_id, {{ dbt.concat(["'invoice:'", "invoices.invoice_id"]) }}) as subscription_key
+    from lines
+    inner join invoices on lines.invoice_id = invoices.invoice_id
+),
+
+period_starts as (
+    select distinct
+        subscription_key,
+        period_start
+    from billed_lines
+),
+
+-- Any line of the subscription with a later period_start ends every earlier line, for good.
+next_period_starts as (
+    select
+        subscription_key,
+        period_start,
+        lead(period_start) over (partition by subscription_key order by period_start) as next_period_start
+    from period_starts
+),
+
+in_force as (
+    select
+        billed_lines.line_id,
+        billed_lines.invoice_id,
+        billed_lines.subscription_id,
+        billed_lines.subscription_key,
+        billed_lines.customer_id,
+        billed_lines.currency,
+        billed_lines.plan_id,
+        billed_lines.interval_months,
+        billed_lines.amount,
+        billed_lines.amount / billed_lines.interval_months as local_mrr,
+        billed_lines.period_start,
+        billed_lines.period_end,
+        case
+            when next_period_starts.next_period_start < billed_lines.period_end
+                then next_period_starts.next_period_start
+            else billed_lines.period_end
+        end as in_force_until
+    from billed_lines
+    inner join next_period_starts
+        on
+            billed_lines.subscription_key = next_period_starts.subscription_key
+            and billed_lines.period_start = next_period_starts.period_start
+    where billed_lines.line_type = 'subscription'
+)
+
+select * from in_force
