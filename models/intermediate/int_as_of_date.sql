@@ -1,4 +1,5 @@
--- One row: the as-of date of this build (dbt var `as_of_date`, or the latest event or invoice date not after today, UTC).
+-- One row: the as-of date of this build: the dbt var `as_of_date`, or else
+-- the latest event or invoice date not after today (UTC).
 with
 
 events as (
@@ -23,11 +24,8 @@ latest as (
 
 final as (
     select
-        {% if var('as_of_date') -%}
-        cast('{{ var("as_of_date") }}' as date)
-        {%- else -%}
-        latest_date
-        {%- endif %} as as_of_date,
+        {% if var('as_of_date') %}cast('{{ var("as_of_date") }}' as date){% else %}latest_date{% endif %}
+            as as_of_date,
         {{ build_timestamp() }} as built_at
     from latest
 )

@@ -1,4 +1,5 @@
--- rate(cur, d) of METRICS.md for every currency and day up to the as-of date: the latest rate on or before d, and its age.
+-- rate(cur, d) of METRICS.md for every currency and day up to the as-of date:
+-- the latest rate on or before d, and the date of that rate.
 with
 
 as_of as (
@@ -27,7 +28,9 @@ days as (
     select cast({{ dbt.dateadd('day', 'integers.n', 'first_day.first_day') }} as date) as rate_day
     from integers
     cross join first_day
-    where integers.n <= {{ dbt.datediff('first_day.first_day', '(select as_of.as_of_date from as_of)', 'day') }}
+    where
+        integers.n
+        <= {{ dbt.datediff('first_day.first_day', '(select as_of.as_of_date from as_of)', 'day') }}
 ),
 
 final as (
@@ -35,13 +38,12 @@ final as (
         rates.currency,
         days.rate_day,
         rates.rate_date,
-        cast(rates.rate_to_reporting as {{ type_rate() }}) as rate_to_reporting,
-        {{ dbt.datediff('rates.rate_date', 'days.rate_day', 'day') }} as rate_age_days
+        cast(rates.rate_to_reporting as {{ type_rate() }}) as rate_to_reporting
     from rates
     inner join days
         on
-            days.rate_day >= rates.rate_date
-            and (days.rate_day < rates.next_rate_date or rates.next_rate_date is null)
+            rates.rate_date <= days.rate_day
+            and (rates.next_rate_date > days.rate_day or rates.next_rate_date is null)
 )
 
 select * from final

@@ -8,6 +8,17 @@
     'active_customers', 'new_customers', 'churned_customers',
     'reactivated_customers', 'voluntary_churned_customers', 'involuntary_churned_customers',
     'unknown_churned_customers'] %}
+{%- set qualified_dimensions, sums, zero_filled, typed_figures = [], [], [], [] %}
+{%- for dimension in dimensions %}
+    {%- do qualified_dimensions.append('dimensions.' ~ dimension) %}
+{%- endfor %}
+{%- for measure in amounts + counts %}
+    {%- do sums.append('sum(' ~ measure ~ ') as ' ~ measure) %}
+    {%- do zero_filled.append('coalesce(by_dimension.' ~ measure ~ ', 0) as ' ~ measure) %}
+{%- endfor %}
+{%- for column, kind in mrr_monthly_figures() %}
+    {%- do typed_figures.append(cast_figure(column, kind) ~ ' as ' ~ column) %}
+{%- endfor %}
 
 with
 
@@ -29,9 +40,7 @@ months as (
 customer_months as (
     select
         movements.month,
-        {% for dimension in dimensions -%}
-        dimensions.{{ dimension }},
-        {% endfor -%}
+        {{ column_list(qualified_dimensions) }},
         movements.mrr,
         movements.prev_mrr as opening_mrr,
         movements.fx_adjustment_mrr,
@@ -58,12 +67,8 @@ customer_months as (
 combinations as (
     select
         month,
-        {% for dimension in dimensions -%}
-        {{ dimension }},
-        {% endfor -%}
-        {% for measure in amounts + counts -%}
-        sum({{ measure }}) as {{ measure }}{{ "," if not loop.last }}
-        {% endfor %}
+        {{ column_list(dimensions) }},
+        {{ column_list(sums) }}
     from customer_months
     group by
         month,
@@ -71,17 +76,15 @@ combinations as (
 ),
 
 by_dimension as (
-    {% for dimension in ['all'] + dimensions -%}
-    select
-        '{{ dimension }}' as dimension,
-        {{ "'all'" if dimension == 'all' else dimension }} as dimension_value,
-        month,
-        {% for measure in amounts + counts -%}
-        sum({{ measure }}) as {{ measure }}{{ "," if not loop.last }}
-        {% endfor %}
-    from combinations
-    group by month{{ "" if dimension == 'all' else ", " ~ dimension }}
-    {{ "union all" if not loop.last }}
+    {% for dimension in ['all'] + dimensions %}
+        select
+            '{{ dimension }}' as dimension,
+            {{ "'all'" if dimension == 'all' else dimension }} as dimension_value,
+            month,
+            {{ column_list(sums, 12) }}
+        from combinations
+        group by month{{ "" if dimension == 'all' else ", " ~ dimension }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -98,9 +101,7 @@ grid as (
         dimension_values.dimension,
         dimension_values.dimension_value,
         months.month,
-        {% for measure in amounts + counts -%}
-        coalesce(by_dimension.{{ measure }}, 0) as {{ measure }}{{ "," if not loop.last }}
-        {% endfor %}
+        {{ column_list(zero_filled) }}
     from dimension_values
     cross join months
     left join by_dimension
@@ -155,9 +156,7 @@ final as (
         dimension,
         dimension_value,
         month,
-        {%- for column, kind in mrr_monthly_figures() %}
-        {{ cast_figure(column, kind) }} as {{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ column_list(typed_figures) }}
     from trailing_retention
 )
 

@@ -27,7 +27,7 @@ final as (
     inner join months
         on
             lines.period_start <= months.month_end
-            and months.month_end < lines.in_force_until
+            and lines.in_force_until > months.month_end
     group by
         lines.subscription_key,
         lines.subscription_id,

@@ -8,9 +8,7 @@ figures as (
 final as (
     select
         month,
-        {%- for column, kind in mrr_monthly_figures() %}
-        {{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ column_list(mrr_monthly_figures() | map(attribute=0)) }}
     from figures
 )
 

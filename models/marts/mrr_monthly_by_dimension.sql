@@ -10,9 +10,7 @@ final as (
         dimension,
         dimension_value,
         month,
-        {%- for column, kind in mrr_monthly_figures() %}
-        {{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ column_list(mrr_monthly_figures() | map(attribute=0)) }}
     from figures
 )
 

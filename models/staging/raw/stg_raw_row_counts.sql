@@ -1,4 +1,5 @@
--- Rows in each raw table as read, before anything is collapsed or quarantined: the left side of the accounting identity.
+-- Rows in each raw table as read, before anything is collapsed or quarantined:
+-- the left side of the accounting identity.
 with
 
 counted as (

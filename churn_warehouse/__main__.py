@@ -1,0 +1,106 @@
+"""Command line: `python -m churn_warehouse demo|build|generate` (see --help)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from churn_warehouse.build import DEFAULT_BUILD_DB, DEFAULT_PUBLISHED_DB, PROJECT_DIR, build_and_publish
+from churn_warehouse.summary import fetch_summary, format_summary
+
+DEFAULT_RAW_PATH = PROJECT_DIR / "data" / "raw"
+MANIFEST = "_generated.json"
+
+
+def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_date: date, force: bool) -> None:
+    """Write the sample raw tables, unless the same ones are already there."""
+    from churn_warehouse.generator import generate
+
+    wanted = {"customers": customers, "months": months, "seed": seed, "end_date": end_date.isoformat()}
+    manifest = raw_path / MANIFEST
+    if not force and manifest.exists() and json.loads(manifest.read_text()) == wanted:
+        print(f"Sample data: reusing {raw_path} ({customers:,} customers, {months} months, seed {seed}).")
+        return
+    print(f"Sample data: generating {customers:,} customers over {months} months into {raw_path}")
+    started = time.perf_counter()
+    raw_path.mkdir(parents=True, exist_ok=True)
+    manifest.unlink(missing_ok=True)
+    generate(
+        raw_path, customers=customers, months=months, seed=seed, end_date=end_date,
+        progress=lambda message: print(f"  {message}", flush=True),
+    )
+    manifest.write_text(json.dumps(wanted))
+    print(f"Sample data: done in {time.perf_counter() - started:.1f} s.")
+
+
+def build(raw_path: Path, raw_format: str, as_of_date: str | None, published_db: Path, build_db: Path) -> int:
+    """Build, publish on success, print the summary; the exit code says whether it worked."""
+    dbt_vars: dict[str, object] = {"raw_path": str(raw_path), "raw_format": raw_format}
+    if as_of_date:
+        dbt_vars["as_of_date"] = as_of_date
+    print(f"dbt build into {build_db} ...", flush=True)
+    started = time.perf_counter()
+    result = build_and_publish(dbt_vars, published_db, build_db)
+    elapsed = time.perf_counter() - started
+    if not result.ok:
+        print(
+            f"\nBuild FAILED after {elapsed:.1f} s: the published warehouse {published_db} was left unchanged. "
+            "The reason is in dbt's output above (look for 'Error' or 'Failure').",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"\nBuild passed in {elapsed:.1f} s and was published.\n")
+    print(format_summary(published_db, fetch_summary(published_db)))
+    return 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m churn_warehouse", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def add_output_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--warehouse", type=Path, default=DEFAULT_PUBLISHED_DB, help="published DuckDB file")
+        command.add_argument("--build-db", type=Path, default=DEFAULT_BUILD_DB, help="work file the build writes")
+        command.add_argument("--as-of-date", help="YYYY-MM-DD; default: latest event or invoice date")
+
+    def add_sample_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--raw-path", type=Path, default=DEFAULT_RAW_PATH)
+        command.add_argument("--customers", type=int, default=5000)
+        command.add_argument("--months", type=int, default=36)
+        command.add_argument("--seed", type=int, default=42)
+        command.add_argument("--end-date", type=date.fromisoformat, default=date(2026, 11, 20))
+
+    demo = commands.add_parser("demo", help="generate sample data, build, publish, summarise")
+    add_sample_options(demo)
+    add_output_options(demo)
+    demo.add_argument("--regenerate", action="store_true", help="generate even if the same sample exists")
+
+    generate = commands.add_parser("generate", help="write the sample raw tables as Parquet")
+    add_sample_options(generate)
+
+    build_command = commands.add_parser("build", help="build your own raw files and publish")
+    build_command.add_argument("--raw-path", type=Path, required=True)
+    build_command.add_argument("--raw-format", choices=["parquet", "csv"], default="parquet")
+    add_output_options(build_command)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.command in ("demo", "generate"):
+        generate_sample(
+            args.raw_path.resolve(), args.customers, args.months, args.seed, args.end_date,
+            force=args.command == "generate" or args.regenerate,
+        )
+        if args.command == "generate":
+            return 0
+        return build(args.raw_path.resolve(), "parquet", args.as_of_date, args.warehouse, args.build_db)
+    return build(args.raw_path.resolve(), args.raw_format, args.as_of_date, args.warehouse, args.build_db)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
