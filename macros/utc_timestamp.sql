@@ -4,7 +4,7 @@
 {% endmacro %}
 
 {% macro default__utc_timestamp(column) -%}
-    cast({{ dbt.safe_cast(column, 'timestamp with time zone') }} at time zone 'UTC' as timestamp)
+    cast({{ try_cast(column, 'timestamp with time zone') }} at time zone 'UTC' as timestamp)
 {%- endmacro %}
 
 {% macro duckdb__utc_timestamp(column) -%}

@@ -21,14 +21,13 @@ lines as (
     select
         line_id,
         invoice_id,
-        line_type,
         plan_id,
         amount,
         period_start,
         period_end,
         interval_months
     from {{ ref('stg_invoice_lines') }}
-    where period_start is not null
+    where line_type = 'subscription'
 ),
 
 -- A line belongs to its invoice's subscription; lines of an invoice without one stand on their own.
@@ -50,7 +49,7 @@ period_starts as (
     from billed_lines
 ),
 
--- Any line of the subscription with a later period_start ends every earlier line, for good.
+-- Any subscription line of the subscription with a later period_start ends every earlier line, for good.
 next_period_starts as (
     select
         subscription_key,
@@ -83,7 +82,6 @@ in_force as (
         on
             billed_lines.subscription_key = next_period_starts.subscription_key
             and billed_lines.period_start = next_period_starts.period_start
-    where billed_lines.line_type = 'subscription'
 )
 
 select * from in_force
