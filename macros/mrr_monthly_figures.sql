@@ -38,7 +38,7 @@
 {#- A figure cast to the column type of its kind: money to 6 decimals, counts as bigint, rates as double. -#}
 {% macro cast_figure(column, kind) -%}
     {%- if kind == 'money' -%}
-        cast(round({{ column }}, 6) as {{ dbt.type_numeric() }})
+        {{ round_money(column) }}
     {%- elif kind == 'count' -%}
         cast({{ column }} as {{ dbt.type_bigint() }})
     {%- elif kind == 'rate' -%}
