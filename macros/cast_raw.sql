@@ -1,7 +1,13 @@
-{#- Casts one raw column to its contract type; a value that does not cast becomes null (then `bad_type`). -#}
-{% macro cast_raw(column, contract_type) -%}
+{#-
+    Casts one raw column to its contract type; a value that does not cast becomes null (then `bad_type`).
+    `source_type`, when known, is the column's type in the raw relation: a column already stored as a
+    timestamp without time zone (UTC by the contract) is taken as it is, without parsing text.
+-#}
+{% macro cast_raw(column, contract_type, source_type=none) -%}
     {%- if contract_type == 'text' -%}
         nullif(cast({{ column }} as {{ dbt.type_string() }}), '')
+    {%- elif contract_type == 'timestamp' and source_type in ('timestamp', 'timestamp without time zone') -%}
+        {{ column }}
     {%- elif contract_type == 'timestamp' -%}
         {{ utc_timestamp(column) }}
     {%- elif contract_type == 'date' -%}

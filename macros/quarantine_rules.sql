@@ -7,10 +7,18 @@
 
 {#- The final columns of a checked raw table: typed contract columns, copies, reason, and the raw text of quarantined rows. -#}
 {% macro checked_raw_columns(table_name) -%}
-    {%- for column, contract_type in raw_contract()[table_name]['columns'] %}
-        {{ column }},
-    {%- endfor %}
-        raw_copies,
-        quarantine_reason,
-        case when quarantine_reason is not null then raw_values end as raw_values
+    {%- set columns = raw_contract()[table_name]['columns'] -%}
+    {%- set expressions = [] -%}
+    {%- for column, contract_type in columns -%}
+        {%- do expressions.append(column) -%}
+    {%- endfor -%}
+    {%- set raw_parts = [] -%}
+    {%- for column, contract_type in columns -%}
+        {%- do raw_parts.append("'" ~ ("" if loop.first else ", ") ~ column ~ "='") -%}
+        {%- do raw_parts.append("coalesce(cast(raw__" ~ column ~ " as " ~ dbt.type_string() ~ "), 'null')") -%}
+    {%- endfor -%}
+    {%- do expressions.append('raw_copies') -%}
+    {%- do expressions.append('quarantine_reason') -%}
+    {%- do expressions.append('case when quarantine_reason is not null then ' ~ dbt.concat(raw_parts) ~ ' end as raw_values') -%}
+    {{ column_list(expressions) }}
 {%- endmacro %}

@@ -1,39 +1,38 @@
 {#-
-    The distinct raw rows of `table_name` with every column cast to its contract type, plus what the
-    quarantine rules need: `has_bad_type` (a value that did not cast), `key_rows` (distinct rows sharing
-    the key), `has_null_key`, and `raw_values` (the raw row as text, kept for rows that are quarantined).
+    The collapsed raw rows of `table_name` with every column cast to its contract type, plus what the
+    quarantine rules need: `has_null_key`, `has_bad_type` (a value that did not cast), `key_rows`, and the
+    raw values under `raw__<column>` (kept as text for the rows that end in quarantine).
+    `source_relation` is the raw table itself: columns it already stores as timestamps skip text parsing.
 -#}
-{% macro typed_raw_rows(relation, table_name) -%}
+{% macro typed_raw_rows(relation, table_name, source_relation) -%}
     {%- set spec = raw_contract()[table_name] -%}
+    {%- set source_types = {} -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(source_relation) -%}
+            {%- do source_types.update({column.name | lower: column.data_type | lower}) -%}
+        {%- endfor -%}
+    {%- endif -%}
     {%- set typed_columns = spec['columns'] | rejectattr(1, 'equalto', 'text') | list -%}
-    select
-        {% for column, contract_type in spec['columns'] -%}
-        {{ cast_raw(column, contract_type) }} as {{ column }},
-        {% endfor -%}
-        raw_copies,
-        {% for column in spec['key'] -%}
-        {{ cast_raw(column, dict(spec['columns'])[column]) }} is null {{ "or" if not loop.last }}
-        {% endfor -%} as has_null_key,
-        count(*) over (partition by {{ spec['key'] | join(', ') }}) as key_rows,
-        {% if typed_columns -%}
-        (
-            {% for column, contract_type in typed_columns -%}
-            ({{ column }} is not null and {{ cast_raw(column, contract_type) }} is null)
-            {{ "or" if not loop.last }}
-            {% endfor -%}
-        ) as has_bad_type,
-        {%- else -%}
-        false as has_bad_type,
-        {%- endif %}
-        {{ dbt.concat(raw_values_parts(spec['columns'])) }} as raw_values
-    from {{ relation }}
-{%- endmacro %}
-
-{% macro raw_values_parts(columns) -%}
-    {%- set parts = [] -%}
-    {%- for column, contract_type in columns -%}
-        {%- do parts.append("'" ~ ("" if loop.first else ", ") ~ column ~ "='") -%}
-        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), 'null')") -%}
+    {%- set expressions = [] -%}
+    {%- for column, contract_type in spec['columns'] -%}
+        {%- do expressions.append(cast_raw(column, contract_type, source_types.get(column)) ~ ' as ' ~ column) -%}
     {%- endfor -%}
-    {{ return(parts) }}
+    {%- for column, contract_type in spec['columns'] -%}
+        {%- do expressions.append(column ~ ' as raw__' ~ column) -%}
+    {%- endfor -%}
+    {%- set null_keys = [] -%}
+    {%- for column in spec['key'] -%}
+        {%- do null_keys.append(cast_raw(column, dict(spec['columns'])[column]) ~ ' is null') -%}
+    {%- endfor -%}
+    {%- set bad_types = ['false'] -%}
+    {%- for column, contract_type in typed_columns -%}
+        {%- do bad_types.append('(' ~ column ~ ' is not null and ' ~ cast_raw(column, contract_type, source_types.get(column)) ~ ' is null)') -%}
+    {%- endfor -%}
+    select
+        {{ column_list(expressions) }},
+        raw_copies,
+        key_rows,
+        {{ null_keys | join(' or ') }} as has_null_key,
+        {{ bad_types | join(' or ') }} as has_bad_type
+    from {{ relation }}
 {%- endmacro %}

@@ -9,7 +9,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'customers') }}
+    {{ typed_raw_rows('collapsed', 'customers', source('raw', 'customers')) }}
 ),
 
 checked as (

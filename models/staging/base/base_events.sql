@@ -13,7 +13,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'events') }}
+    {{ typed_raw_rows('collapsed', 'events', source('raw', 'events')) }}
 ),
 
 checked as (

@@ -13,7 +13,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'exchange_rates') }}
+    {{ typed_raw_rows('collapsed', 'exchange_rates', source('raw', 'exchange_rates')) }}
 ),
 
 checked as (

@@ -23,7 +23,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'invoice_lines') }}
+    {{ typed_raw_rows('collapsed', 'invoice_lines', source('raw', 'invoice_lines')) }}
 ),
 
 checked as (

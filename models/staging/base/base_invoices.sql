@@ -25,7 +25,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'invoices') }}
+    {{ typed_raw_rows('collapsed', 'invoices', source('raw', 'invoices')) }}
 ),
 
 checked as (

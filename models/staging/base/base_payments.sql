@@ -21,7 +21,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'payments') }}
+    {{ typed_raw_rows('collapsed', 'payments', source('raw', 'payments')) }}
 ),
 
 checked as (

@@ -13,7 +13,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'plans') }}
+    {{ typed_raw_rows('collapsed', 'plans', source('raw', 'plans')) }}
 ),
 
 checked as (

@@ -13,7 +13,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'subscriptions') }}
+    {{ typed_raw_rows('collapsed', 'subscriptions', source('raw', 'subscriptions')) }}
 ),
 
 checked as (

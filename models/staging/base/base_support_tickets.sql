@@ -13,7 +13,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'support_tickets') }}
+    {{ typed_raw_rows('collapsed', 'support_tickets', source('raw', 'support_tickets')) }}
 ),
 
 checked as (

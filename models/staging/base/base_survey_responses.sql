@@ -13,7 +13,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'survey_responses') }}
+    {{ typed_raw_rows('collapsed', 'survey_responses', source('raw', 'survey_responses')) }}
 ),
 
 checked as (
