@@ -31,10 +31,7 @@ dimensions as (
 ),
 
 months as (
-    select month from {{ ref('int_months') }}
-    where
-        is_complete
-        and month >= (select min(movements.month) from movements)
+    select month from {{ ref('int_reporting_months') }}
 ),
 
 customer_months as (
