@@ -16,10 +16,7 @@ win_backs as (
 
 -- Every complete month from the first month in which some customer is active, like mrr_monthly.
 months as (
-    select month from {{ ref('int_months') }}
-    where
-        is_complete
-        and month >= (select min(customer_months.first_active_month) from customer_months)
+    select month from {{ ref('int_reporting_months') }}
 ),
 
 last_complete_month as (
