@@ -1,0 +1,68 @@
+{{ config(post_hook="{{ assert_exchange_rates_fresh(this, 'purchase_date') }}") }}
+-- One-off purchase lines (`one_time`, amount above 0) of non-void invoices issued by the as-of date, each in the
+-- reporting currency at the rate of its invoice's issued_at date (METRICS.md, Conventions).
+with
+
+as_of as (
+    select as_of_date from {{ ref('int_as_of_date') }}
+),
+
+invoices as (
+    select
+        invoice_id,
+        customer_id,
+        currency,
+        cast(issued_at as date) as purchase_date
+    from {{ ref('stg_invoices') }}
+    where
+        status != 'void'
+        and cast(issued_at as date) <= (select as_of.as_of_date from as_of)
+),
+
+lines as (
+    select
+        line_id,
+        invoice_id,
+        amount
+    from {{ ref('stg_invoice_lines') }}
+    where
+        line_type = 'one_time'
+        and amount > 0
+),
+
+rates as (
+    select * from {{ ref('int_exchange_rates_daily') }}
+),
+
+rated as (
+    select
+        lines.line_id,
+        invoices.invoice_id,
+        invoices.customer_id,
+        invoices.currency,
+        invoices.purchase_date,
+        lines.amount as local_amount,
+        case
+            when invoices.currency = '{{ var("reporting_currency") }}' then 1
+            else rates.rate_to_reporting
+        end as rate_to_reporting,
+        case
+            when invoices.currency = '{{ var("reporting_currency") }}' then invoices.purchase_date
+            else rates.rate_date
+        end as rate_date
+    from lines
+    inner join invoices on lines.invoice_id = invoices.invoice_id
+    left join rates
+        on
+            invoices.currency = rates.currency
+            and invoices.purchase_date = rates.rate_day
+),
+
+final as (
+    select
+        *,
+        local_amount * rate_to_reporting as amount
+    from rated
+)
+
+select * from final

@@ -1,0 +1,64 @@
+{{ config(post_hook="{{ assert_exchange_rates_fresh(this, 'paid_date') }}") }}
+-- Succeeded payments attempted by the as-of date, each in the reporting currency at the rate of its own date
+-- (METRICS.md, Customer lifetime value: revenue to date). Refunds are negative amounts.
+with
+
+as_of as (
+    select as_of_date from {{ ref('int_as_of_date') }}
+),
+
+payments as (
+    select
+        payment_id,
+        invoice_id,
+        currency,
+        amount,
+        cast(attempted_at as date) as paid_date
+    from {{ ref('stg_payments') }}
+    where
+        status = 'succeeded'
+        and cast(attempted_at as date) <= (select as_of.as_of_date from as_of)
+),
+
+invoices as (
+    select
+        invoice_id,
+        customer_id
+    from {{ ref('stg_invoices') }}
+),
+
+rates as (
+    select * from {{ ref('int_exchange_rates_daily') }}
+),
+
+rated as (
+    select
+        payments.payment_id,
+        invoices.customer_id,
+        payments.currency,
+        payments.paid_date,
+        payments.amount as local_amount,
+        case
+            when payments.currency = '{{ var("reporting_currency") }}' then 1
+            else rates.rate_to_reporting
+        end as rate_to_reporting,
+        case
+            when payments.currency = '{{ var("reporting_currency") }}' then payments.paid_date
+            else rates.rate_date
+        end as rate_date
+    from payments
+    inner join invoices on payments.invoice_id = invoices.invoice_id
+    left join rates
+        on
+            payments.currency = rates.currency
+            and payments.paid_date = rates.rate_day
+),
+
+final as (
+    select
+        *,
+        local_amount * rate_to_reporting as amount
+    from rated
+)
+
+select * from final

@@ -1,0 +1,7 @@
+"""Per segment and overall: observed survival of the cohorts by age beside the sBG fit and its projection."""
+
+from churn_warehouse.cltv import retention_curves
+
+
+def model(dbt, session):
+    return retention_curves(dbt.ref("int_customer_survival").df(), dbt.ref("int_sbg_segment_fits").df())

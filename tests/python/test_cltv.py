@@ -1,0 +1,545 @@
+"""Predictive CLTV: the functions behind the dbt Python models, and the lifetime-value marts they feed.
+
+Unit tests run churn_warehouse.cltv on tiny hand-made frames (and on the
+papers' data where a published value exists); the build tests run `dbt build`
+on the hand-worked fixture and on generated sample data and check the marts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import churn_warehouse.cltv as cltv
+from churn_warehouse.cltv import (
+    HORIZON_12M_WEEKS,
+    OVERALL,
+    PurchaseFits,
+    customer_cltv,
+    fit_purchase_models,
+    fit_sbg_by_segment,
+    monthly_discount_rate,
+    observed_survival,
+    predict_one_off_value,
+    predict_subscription_cltv,
+    retention_curves,
+)
+from churn_warehouse.generator import generate
+from churn_warehouse.predictive import (
+    GammaGammaFit,
+    bgnbd_expected_purchases,
+    fit_sbg,
+    sbg_survival,
+    summarise_purchases,
+)
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+CDNOW = FIXTURES / "cdnow"
+HAND_WORKED_RAW = FIXTURES / "hand_worked" / "raw"
+
+# Fader & Hardie (2007), Table 1, years 0-7: customers still active out of 1,000.
+REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
+HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
+MONTHLY_10_PERCENT = 1.10 ** (1 / 12) - 1
+
+
+def survival_rows(segment: str, survivors: list[int], prefix: str | None = None) -> pd.DataFrame:
+    """One row per customer of a cohort: the drop at age t churned after t - 1 renewals; the last count is censored."""
+    deaths = -np.diff(survivors)
+    periods = len(survivors) - 1
+    renewals = np.concatenate([np.repeat(np.arange(periods), deaths), np.full(survivors[-1], periods)])
+    censored = np.concatenate([np.zeros(deaths.sum(), bool), np.ones(survivors[-1], bool)])
+    ids = [f"{prefix or segment}{i}" for i in range(renewals.size)]
+    return pd.DataFrame({"customer_id": ids, "segment": segment, "renewals": renewals, "is_censored": censored})
+
+
+def brute_force_derl(alpha: float, beta: float, d: float, renewals: int, horizon: int = 20_000) -> float:
+    """sum over t > n of S(t)/S(n) / (1+d)^(t-n-1): the next renewal undiscounted, each later one discounted once more."""
+    t = np.arange(renewals + 1, renewals + 1 + horizon)
+    conditional = np.asarray(sbg_survival(alpha, beta, t)) / sbg_survival(alpha, beta, renewals)
+    return float(np.sum(conditional * np.exp(-(t - renewals - 1) * np.log1p(d))))
+
+
+# ---------------------------------------------------------------- discount rate
+
+
+def test_monthly_discount_rate_compounds_to_the_annual_rate() -> None:
+    d = monthly_discount_rate(0.10)
+    assert d == pytest.approx(0.0079741404, abs=1e-10)
+    assert (1 + d) ** 12 == pytest.approx(1.10, rel=1e-12)
+    assert d < 0.10 / 12  # compounding, not simple division
+    assert monthly_discount_rate(0.0) == 0.0
+
+
+def test_monthly_discount_rate_refuses_a_negative_rate() -> None:
+    with pytest.raises(ValueError, match="annual_discount_rate"):
+        monthly_discount_rate(-0.05)
+
+
+# ---------------------------------------------------------------- sBG fits per segment
+
+
+def test_each_segment_with_enough_customers_gets_its_own_fit_as_published() -> None:
+    survival = pd.concat([survival_rows("regular", REGULAR), survival_rows("high_end", HIGH_END)], ignore_index=True)
+    fits = fit_sbg_by_segment(survival, min_customers=30).set_index("segment")
+    assert fits.index.tolist() == [OVERALL, "high_end", "regular"]
+    assert (fits["fit_status"] == "fitted").all() and fits["fallback_reason"].isna().all()
+    # Fader & Hardie (2007): regular alpha 0.704, beta 1.182; high end alpha 0.668, beta 3.806.
+    assert fits.loc["regular", ["sbg_alpha", "sbg_beta"]].tolist() == pytest.approx([0.704, 1.182], abs=5e-4)
+    assert fits.loc["high_end", ["sbg_alpha", "sbg_beta"]].tolist() == pytest.approx([0.668, 3.806], abs=5e-4)
+    overall = fit_sbg(survival["renewals"], survival["is_censored"])
+    assert fits.loc[OVERALL, "sbg_alpha"] == pytest.approx(overall.alpha, rel=1e-9)
+    assert fits.loc[OVERALL, "log_likelihood"] == pytest.approx(overall.loglik, rel=1e-9)
+    assert fits.loc["regular", "n_customers"] == 1000 and fits.loc["regular", "n_churned"] == 1000 - 241
+    assert fits.loc[OVERALL, "n_customers"] == 2000 and fits.loc[OVERALL, "n_churned"] == 759 + 509
+
+
+def test_a_segment_that_cannot_be_fitted_falls_back_to_the_overall_fit_and_says_why() -> None:
+    survival = pd.concat(
+        [
+            survival_rows("regular", REGULAR),
+            survival_rows("tiny", [3, 2, 1]),  # 3 customers: too few
+            survival_rows("loyal", [40, 40, 40]),  # 40 customers, nobody churned
+        ],
+        ignore_index=True,
+    )
+    fits = fit_sbg_by_segment(survival, min_customers=30).set_index("segment")
+    assert fits.loc["regular", "fit_status"] == "fitted"
+    for segment, reason in [("tiny", "too few observations: 3 customers, at least 30 needed"),
+                            ("loyal", "no churn at all")]:
+        row = fits.loc[segment]
+        assert row["fit_status"] == "fallback"
+        assert f"segment '{segment}'" in row["fallback_reason"] and reason in row["fallback_reason"]
+        assert "uses the overall fit" in row["fallback_reason"]
+        assert (row["sbg_alpha"], row["sbg_beta"]) == (fits.loc[OVERALL, "sbg_alpha"], fits.loc[OVERALL, "sbg_beta"])
+        assert np.isnan(row["log_likelihood"])  # no own fit
+    assert fits.loc["tiny", "n_customers"] == 3 and fits.loc["loyal", "n_churned"] == 0
+
+
+def test_when_even_the_overall_fit_fails_every_row_is_failed_and_names_why() -> None:
+    survival = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2", "c3"],
+            "segment": ["smb", "smb", "enterprise"],
+            "renewals": [5, 1, 0],
+            "is_censored": [True, False, False],
+        }
+    )
+    fits = fit_sbg_by_segment(survival, min_customers=10).set_index("segment")
+    assert (fits["fit_status"] == "failed").all()
+    assert fits[["sbg_alpha", "sbg_beta"]].isna().all().all()
+    assert fits.loc[OVERALL, "fallback_reason"] == (
+        "the overall fit on every customer failed: too few observations: 3 customers, at least 10 needed"
+    )
+    assert fits.loc["enterprise", "fallback_reason"].startswith(
+        "segment 'enterprise' cannot be fitted (too few observations: 1 customers"
+    )
+    assert "neither can the overall fit (too few observations: 3 customers" in fits.loc["smb", "fallback_reason"]
+
+
+def test_a_segment_called_all_is_refused_because_the_name_is_taken() -> None:
+    with pytest.raises(ValueError, match="reserved for the overall fit"):
+        fit_sbg_by_segment(survival_rows(OVERALL, REGULAR), min_customers=30)
+
+
+# ---------------------------------------------------------------- subscription CLTV
+
+
+def hand_fits(status: str = "fitted", alpha: float = 0.704, beta: float = 1.182) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "segment": ["smb"],
+            "fit_status": [status],
+            "sbg_alpha": [alpha],
+            "sbg_beta": [beta],
+            "fallback_reason": [None if status == "fitted" else "segment 'smb' cannot be fitted (why)"],
+        }
+    )
+
+
+def hand_survival() -> pd.DataFrame:
+    """c1 new this month, c2 five months in, c3 churned, c4 churned and came back (age 3, pays 30)."""
+    return pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2", "c3", "c4"],
+            "segment": ["smb"] * 4,
+            "tenure_months": [0, 5, 5, 3],
+            "renewals": [0, 5, 1, 0],
+            "is_censored": [True, True, False, False],
+            "current_mrr": [100.0, 50.0, 0.0, 30.0],
+        }
+    )
+
+
+def test_derl_uses_the_monthly_rate_of_the_annual_discount_rate_and_cltv_multiplies_mrr_and_margin() -> None:
+    result = predict_subscription_cltv(hand_survival(), hand_fits(), annual_discount_rate=0.10, gross_margin=0.8)
+    result = result.set_index("customer_id")
+    for customer, tenure, mrr in [("c1", 0, 100.0), ("c2", 5, 50.0), ("c4", 3, 30.0)]:
+        expected = brute_force_derl(0.704, 1.182, MONTHLY_10_PERCENT, tenure)
+        assert result.loc[customer, "expected_residual_lifetime_months"] == pytest.approx(expected, rel=1e-9)
+        assert result.loc[customer, "cltv_predicted"] == pytest.approx(mrr * 0.8 * expected, rel=1e-9)
+        # Discounting monthly at the annual 10 % would give a far shorter lifetime.
+        assert expected > 1.5 * brute_force_derl(0.704, 1.182, 0.10, tenure)
+    assert np.isnan(result.loc["c3", "expected_residual_lifetime_months"])  # churned: no residual lifetime
+    assert result.loc["c3", "cltv_predicted"] == 0.0
+    assert (result["sbg_fit_source"] == "segment").all() and result["sbg_fit_note"].isna().all()
+    assert result.loc["c2", "sbg_alpha"] == 0.704 and result.loc["c2", "tenure_months"] == 5
+
+
+def test_a_fallback_fit_is_used_and_noted_and_without_any_fit_an_active_customer_gets_null() -> None:
+    fallback = predict_subscription_cltv(
+        hand_survival(), hand_fits("fallback"), annual_discount_rate=0.10, gross_margin=0.8
+    )
+    assert (fallback["sbg_fit_source"] == "overall").all()
+    assert (fallback["sbg_fit_note"] == "segment 'smb' cannot be fitted (why)").all()
+    assert fallback["cltv_predicted"].notna().all()
+
+    failed = predict_subscription_cltv(
+        hand_survival(), hand_fits("failed", np.nan, np.nan), annual_discount_rate=0.10, gross_margin=0.8
+    ).set_index("customer_id")
+    assert (failed["sbg_fit_source"] == "none").all()
+    assert failed.loc[["c1", "c2", "c4"], "cltv_predicted"].isna().all()
+    assert failed["expected_residual_lifetime_months"].isna().all()
+    assert failed.loc["c3", "cltv_predicted"] == 0.0  # pays nothing now, whatever the model
+
+
+def test_a_customer_whose_segment_has_no_fit_row_is_an_error() -> None:
+    survival = hand_survival().assign(segment="enterprise")
+    with pytest.raises(ValueError, match="no sBG fit row for segment"):
+        predict_subscription_cltv(survival, hand_fits(), annual_discount_rate=0.10, gross_margin=0.8)
+
+
+# ---------------------------------------------------------------- observed survival and curves
+
+
+def test_observed_survival_pools_cohorts_month_by_month() -> None:
+    # a churned after 0 renewals (leaves at age 1), b is seen up to age 1, c up to age 3, d churns at age 3.
+    observed = observed_survival(pd.Series([0, 1, 3, 2]), pd.Series([False, True, True, False]))
+    assert observed["months_since_start"].tolist() == [0, 1, 2, 3]
+    assert observed["customers_at_risk"].tolist() == [4, 4, 2, 2]
+    assert observed["churned_customers"].tolist() == [0, 1, 0, 1]
+    assert observed["observed_survival"].tolist() == pytest.approx([1.0, 0.75, 0.75, 0.375])
+
+
+def test_observed_survival_of_one_cohort_is_the_share_still_never_churned() -> None:
+    rows = survival_rows("regular", REGULAR)
+    observed = observed_survival(rows["renewals"], rows["is_censored"])
+    assert observed["observed_survival"].tolist() == pytest.approx([n / 1000 for n in REGULAR], abs=1e-12)
+
+
+def test_observed_survival_never_rises_when_the_cohort_mix_changes_with_age() -> None:
+    # An old loyal cohort (10, one churns at age 1) and a young leaky one (100, half churn at age 1, seen to age 1).
+    renewals = pd.Series([0] + [2] * 9 + [0] * 50 + [1] * 50)
+    censored = pd.Series([False] + [True] * 9 + [False] * 50 + [True] * 50)
+    observed = observed_survival(renewals, censored)
+    # The plain pooled share would jump from 59/110 at age 1 to 9/10 at age 2.
+    assert observed["observed_survival"].tolist() == pytest.approx([1.0, 59 / 110, 59 / 110])
+    assert observed["customers_at_risk"].tolist() == [110, 110, 9]
+
+
+def test_retention_curves_show_observed_and_fitted_survival_then_24_projected_months() -> None:
+    survival = pd.concat([survival_rows("regular", REGULAR), survival_rows("tiny", [3, 2, 1])], ignore_index=True)
+    fits = fit_sbg_by_segment(survival, min_customers=30)
+    curves = retention_curves(survival, fits)
+    assert set(curves["segment"]) == {OVERALL, "regular", "tiny"}
+    for segment, curve in curves.groupby("segment"):
+        curve = curve.sort_values("months_since_start")
+        observed, projected = curve[~curve["is_projection"]], curve[curve["is_projection"]]
+        assert len(projected) == 24
+        assert projected["months_since_start"].min() == observed["months_since_start"].max() + 1
+        assert projected["observed_survival"].isna().all() and projected["customers_at_risk"].isna().all()
+        assert curve["fitted_survival"].iloc[0] == pytest.approx(1.0)
+        assert np.all(np.diff(curve["fitted_survival"]) <= 0)
+        assert np.all(np.diff(observed["observed_survival"]) <= 0)
+    regular = curves[curves["segment"] == "regular"].set_index("months_since_start")
+    assert regular.loc[7, "observed_survival"] == pytest.approx(0.241)
+    assert regular.loc[7, "fitted_survival"] == pytest.approx(sbg_survival(0.704, 1.182, 7), abs=5e-4)
+    tiny = curves[curves["segment"] == "tiny"]
+    assert (tiny["sbg_fit_source"] == "overall").all() and tiny["sbg_fit_note"].str.contains("'tiny'").all()
+    overall_alpha = fits.set_index("segment").loc[OVERALL, "sbg_alpha"]
+    assert (tiny["sbg_alpha"] == overall_alpha).all()
+
+
+def test_retention_curves_without_a_fit_keep_the_observed_survival_and_leave_the_fit_null() -> None:
+    survival = survival_rows("smb", [5, 3, 2])
+    curves = retention_curves(survival, fit_sbg_by_segment(survival, min_customers=30))
+    assert (curves["sbg_fit_source"] == "none").all() and curves["fitted_survival"].isna().all()
+    observed = curves[(curves["segment"] == "smb") & ~curves["is_projection"]]
+    assert observed["observed_survival"].tolist() == pytest.approx([1.0, 0.6, 0.4])
+
+
+# ---------------------------------------------------------------- one-off purchases
+
+
+@pytest.fixture(scope="module")
+def cdnow_purchases() -> pd.DataFrame:
+    """The CDNOW 39-week calibration summary, in the column names of int_customer_one_off_purchases."""
+    rows = pd.read_csv(CDNOW / "CDNOW_sample.txt", sep=r"\s+", header=None,
+                       names=["master_id", "customer_id", "date", "cds", "dollars"], dtype={"date": str})
+    summary = summarise_purchases(rows["customer_id"], pd.to_datetime(rows["date"], format="%Y%m%d"),
+                                  rows["dollars"], "1997-09-30")
+    return pd.DataFrame(
+        {
+            "customer_id": summary.index.astype(str),
+            "frequency": summary["frequency"].to_numpy(),
+            "recency_weeks": summary["recency"].to_numpy(),
+            "t_weeks": summary["T"].to_numpy(),
+            # null without repeat purchases, as the SQL summary writes it
+            "monetary_value": summary["monetary_value"].where(summary["frequency"] > 0).to_numpy(),
+        }
+    )
+
+
+def test_purchase_models_fitted_on_every_one_off_buyer_reproduce_cdnow(cdnow_purchases: pd.DataFrame) -> None:
+    fits = fit_purchase_models(cdnow_purchases)
+    assert fits.bgnbd_problem is None and fits.gamma_gamma_problem is None
+    assert (fits.bgnbd.r, fits.bgnbd.alpha, fits.bgnbd.a, fits.bgnbd.b) == pytest.approx(
+        (0.243, 4.414, 0.793, 2.426), abs=1e-3
+    )
+    assert (fits.gamma_gamma.p, fits.gamma_gamma.q, fits.gamma_gamma.gamma) == pytest.approx(
+        (6.25, 3.74, 15.44), abs=0.005
+    )
+
+
+def test_one_off_value_is_purchases_times_spend_times_margin_over_the_next_12_months(
+    cdnow_purchases: pd.DataFrame,
+) -> None:
+    fits = fit_purchase_models(cdnow_purchases)
+    result = predict_one_off_value(cdnow_purchases, fits, gross_margin=0.8)
+    assert len(result) == 2357 and result["purchase_model_note"].isna().all()
+    assert result["p_alive"].between(0, 1).all()
+    assert HORIZON_12M_WEEKS == pytest.approx(52.1786, abs=1e-4)
+    first = cdnow_purchases.iloc[0]
+    expected = bgnbd_expected_purchases(fits.bgnbd, 365.25 / 7, first["frequency"], first["recency_weeks"],
+                                        first["t_weeks"])
+    assert result["expected_purchases_12m"].iloc[0] == pytest.approx(float(expected), rel=1e-12)
+    np.testing.assert_allclose(
+        result["expected_margin_12m"],
+        result["expected_purchases_12m"] * result["expected_spend_per_purchase"] * 0.8,
+        rtol=1e-12,
+    )
+    # A customer without repeat purchases is expected to spend the population mean p * gamma / (q - 1).
+    gg = fits.gamma_gamma
+    one_timers = result[cdnow_purchases["frequency"].to_numpy() == 0]
+    assert one_timers["expected_spend_per_purchase"].to_numpy() == pytest.approx(gg.p * gg.gamma / (gg.q - 1))
+
+
+def test_purchase_models_that_cannot_be_fitted_leave_null_figures_and_the_reason() -> None:
+    purchases = pd.DataFrame({"customer_id": ["c15"], "frequency": [1], "recency_weeks": [10.4],
+                              "t_weeks": [17.4], "monetary_value": [250.0]})
+    fits = fit_purchase_models(purchases)
+    assert fits.bgnbd is None and fits.gamma_gamma is None
+    result = predict_one_off_value(purchases, fits, gross_margin=0.8)
+    assert result[["p_alive", "expected_purchases_12m", "expected_margin_12m"]].isna().all().all()
+    note = result["purchase_model_note"].iloc[0]
+    assert "BG/NBD cannot be fitted on the customers with one-off purchases (1): too few observations" in note
+    assert "Gamma-Gamma cannot be fitted on the repeat buyers: too few observations" in note
+
+
+def test_a_gamma_gamma_fit_without_a_finite_mean_spend_is_refused(
+    cdnow_purchases: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cltv, "fit_gamma_gamma",
+                        lambda *args, **kwargs: GammaGammaFit(2.0, 0.9, 10.0, -1.0, 946, True, "ok"))
+    fits = fit_purchase_models(cdnow_purchases)
+    assert fits.gamma_gamma is None and "q = 0.9 <= 1" in fits.gamma_gamma_problem
+    result = predict_one_off_value(cdnow_purchases, fits, gross_margin=0.8)
+    assert result["p_alive"].notna().all() and result["expected_margin_12m"].isna().all()
+
+
+def test_customer_cltv_puts_both_parts_side_by_side_one_row_per_customer(cdnow_purchases: pd.DataFrame) -> None:
+    survival = hand_survival()
+    purchases = cdnow_purchases.head(300).copy()
+    purchases.loc[0, "customer_id"] = "c2"  # c2 both subscribes and buys one-off
+    combined = customer_cltv(survival, hand_fits(), purchases, annual_discount_rate=0.10, gross_margin=0.8)
+    assert combined["customer_id"].is_unique and len(combined) == 4 + 299
+    by_id = combined.set_index("customer_id")
+    assert by_id.loc["c2", ["cltv_predicted", "p_alive"]].notna().all()
+    assert np.isnan(by_id.loc["c1", "p_alive"])  # no one-off purchases
+    one_off_only = by_id.loc[purchases["customer_id"].iloc[1]]
+    assert pd.isna(one_off_only["sbg_alpha"]) and pd.isna(one_off_only["tenure_months"])
+    assert 0 <= one_off_only["p_alive"] <= 1
+
+
+def test_without_one_off_buyers_the_prediction_is_an_empty_frame_with_its_columns() -> None:
+    empty = pd.DataFrame({"customer_id": [], "frequency": [], "recency_weeks": [], "t_weeks": [],
+                          "monetary_value": []})
+    result = predict_one_off_value(empty, PurchaseFits(None, None, "none", None), gross_margin=0.8)
+    assert list(result.columns) == cltv.ONE_OFF_COLUMNS and result.empty
+
+
+def test_a_warehouse_without_subscribers_or_buyers_gives_empty_predictions_and_says_why() -> None:
+    survival = hand_survival().iloc[0:0]
+    purchases = pd.DataFrame({"customer_id": pd.Series([], dtype=str), "frequency": pd.Series([], dtype=int),
+                              "recency_weeks": [], "t_weeks": [], "monetary_value": []})
+    fits = fit_sbg_by_segment(survival, min_customers=30)
+    assert fits["segment"].tolist() == [OVERALL] and fits["fit_status"].tolist() == ["failed"]
+    assert "0 customers" in fits["fallback_reason"].iloc[0]
+    combined = customer_cltv(survival, fits, purchases, annual_discount_rate=0.10, gross_margin=0.8)
+    assert combined.empty
+    curves = retention_curves(survival, fits)
+    assert len(curves) == 24 and curves["fitted_survival"].isna().all()
+
+
+# ---------------------------------------------------------------- the marts, built by dbt
+
+
+# Survival inputs worked out from tests/fixtures/hand_worked/README.md (complete months January to June 2024):
+# (customer, renewals, never churned). c07 churns in April after January to March, c08 in May, c09 (from
+# February) and c16 (from February) in April, c10 and c11 in March; c10 and c11 come back later.
+HAND_WORKED_SURVIVAL = [
+    ("c01", 5, True), ("c02", 5, True), ("c03", 4, True), ("c04", 5, True), ("c05", 5, True),
+    ("c06", 5, True), ("c07", 2, False), ("c08", 3, False), ("c09", 1, False), ("c10", 1, False),
+    ("c11", 1, False), ("c12", 5, True), ("c13", 4, True), ("c16", 1, False),
+]
+
+
+@pytest.fixture(scope="module")
+def hand_worked_build(build_warehouse):
+    """The hand-worked fixture with sbg_min_customers 10: the 14 customers fit overall, no segment has 10."""
+    outcome = build_warehouse(HAND_WORKED_RAW, raw_format="csv", as_of_date="2024-07-10", sbg_min_customers=10)
+    assert outcome.ok, outcome.output[-5000:]
+    return outcome
+
+
+def test_hand_worked_survival_inputs_and_overall_fit_match_the_readme(hand_worked_build) -> None:
+    rows = hand_worked_build.query(
+        "select customer_id, renewals, is_censored from intermediate.int_customer_survival order by customer_id"
+    )
+    assert [(r["customer_id"], r["renewals"], r["is_censored"]) for r in rows] == HAND_WORKED_SURVIVAL
+    fits = {r["segment"]: r for r in hand_worked_build.query("select * from intermediate.int_sbg_segment_fits")}
+    _, renewals, censored = zip(*HAND_WORKED_SURVIVAL)
+    expected = fit_sbg(np.array(renewals), np.array(censored), min_customers=10)
+    assert fits[OVERALL]["fit_status"] == "fitted"
+    assert (fits[OVERALL]["sbg_alpha"], fits[OVERALL]["sbg_beta"]) == pytest.approx(
+        (expected.alpha, expected.beta), rel=1e-9
+    )
+    for segment in ("smb", "mid_market", "enterprise", "unknown"):  # 7, 4, 2 and 1 customers
+        assert fits[segment]["fit_status"] == "fallback"
+        assert fits[segment]["fallback_reason"].startswith(f"segment '{segment}' cannot be fitted (too few")
+
+
+def test_hand_worked_customer_cltv_uses_the_overall_fit_at_the_monthly_rate(hand_worked_build) -> None:
+    rows = {r["customer_id"]: r for r in hand_worked_build.query("select * from marts.customer_cltv")}
+    assert len(rows) == 16  # every staged customer, c14 (never active) and c15 (one-off only) included
+    fit = hand_worked_build.query(f"select * from intermediate.int_sbg_segment_fits where segment = '{OVERALL}'")[0]
+    alpha, beta = fit["sbg_alpha"], fit["sbg_beta"]
+    # c01 pays 50 in June, 5 months after January; c11 churned in March and is back, paying 110 at age 5.
+    for customer, mrr in [("c01", 50), ("c11", 110)]:
+        derl = brute_force_derl(alpha, beta, MONTHLY_10_PERCENT, 5)
+        assert rows[customer]["tenure_months"] == 5 and rows[customer]["sbg_fit_source"] == "overall"
+        assert rows[customer]["expected_residual_lifetime_months"] == pytest.approx(derl, rel=1e-9)
+        assert float(rows[customer]["cltv_predicted"]) == pytest.approx(mrr * 0.8 * derl, abs=1e-6)
+    assert float(rows["c07"]["cltv_predicted"]) == 0 and rows["c07"]["expected_residual_lifetime_months"] is None
+    assert rows["c14"]["tenure_months"] is None and rows["c14"]["cltv_predicted"] is None
+    assert float(rows["c14"]["revenue_to_date"]) == 0
+    # c15 bought twice (500 and 250, both paid): one one-off buyer cannot be fitted, and the note says so.
+    assert float(rows["c15"]["revenue_to_date"]) == 750
+    assert rows["c15"]["p_alive"] is None and "too few observations" in rows["c15"]["purchase_model_note"]
+    # c12 paid 100 EUR a month; revenue is at each payment day's rate, so it is not a round number of USD.
+    assert 700 < float(rows["c12"]["revenue_to_date"]) < 800
+
+
+GENERATED_VARS = {"gross_margin": 0.6, "annual_discount_rate": 0.05}  # not the defaults, so the wiring shows
+
+
+@pytest.fixture(scope="module")
+def generated_build(build_warehouse, tmp_path_factory: pytest.TempPathFactory):
+    """1,000 generated customers over 24 months, built to the marts with non-default CLTV vars."""
+    raw = tmp_path_factory.mktemp("cltv_raw")
+    generate(raw, customers=1000, months=24, seed=11, end_date=date(2025, 6, 20))
+    outcome = build_warehouse(raw, as_of_date="2025-06-20", **GENERATED_VARS)
+    assert outcome.ok, outcome.output[-5000:]
+    return outcome
+
+
+def test_generated_customer_cltv_has_one_row_per_customer_and_sane_figures(generated_build) -> None:
+    q = generated_build.query
+    assert q("select count(*) as n from marts.customer_cltv")[0]["n"] == q("select count(*) as n from marts.customers")[0]["n"]
+    bad = q(
+        """
+        select count(*) as n from marts.customer_cltv
+        where not (p_alive between 0 and 1) or expected_purchases_12m < 0 or expected_margin_12m < 0
+           or cltv_predicted < 0 or expected_residual_lifetime_months < 0
+           or (current_mrr > 0 and tenure_months is not null and cltv_predicted is null and sbg_fit_source != 'none')
+           or (current_mrr = 0 and cltv_predicted != 0)
+        """
+    )
+    assert bad[0]["n"] == 0
+    buyers = q("select count(*) as n from intermediate.int_customer_one_off_purchases")[0]["n"]
+    assert buyers > 50
+    assert q("select count(p_alive) as n from marts.customer_cltv")[0]["n"] == buyers
+    active = q(
+        """
+        select * from marts.customer_cltv
+        where current_mrr > 0 and tenure_months is not null and sbg_fit_source != 'none'
+        order by customer_id
+        """
+    )
+    assert len(active) > 100
+    d = 1.05 ** (1 / 12) - 1
+    for row in active[::25]:
+        derl = brute_force_derl(row["sbg_alpha"], row["sbg_beta"], d, row["tenure_months"])
+        assert row["expected_residual_lifetime_months"] == pytest.approx(derl, rel=1e-9)
+    for row in active:
+        expected = float(row["current_mrr"]) * 0.6 * row["expected_residual_lifetime_months"]
+        assert float(row["cltv_predicted"]) == pytest.approx(expected, abs=1e-6)
+    margins = q("select * from marts.customer_cltv where expected_margin_12m is not null")
+    assert len(margins) == buyers
+
+
+def test_generated_segment_fits_are_positive_or_fall_back_with_a_reason(generated_build) -> None:
+    fits = generated_build.query("select * from intermediate.int_sbg_segment_fits")
+    assert {f["segment"] for f in fits} >= {OVERALL, "smb", "mid_market", "enterprise"}
+    for fit in fits:
+        assert fit["fit_status"] in {"fitted", "fallback", "failed"}
+        assert (fit["fallback_reason"] is None) == (fit["fit_status"] == "fitted")
+        if fit["fit_status"] != "failed":
+            assert fit["sbg_alpha"] > 0 and fit["sbg_beta"] > 0
+    assert {f["segment"]: f for f in fits}[OVERALL]["fit_status"] == "fitted"
+    # The few customers without a segment (about 1 %) are too few for a fit of their own.
+    unknown = [f for f in fits if f["segment"] == "unknown"]
+    assert unknown and unknown[0]["fit_status"] == "fallback" and "'unknown'" in unknown[0]["fallback_reason"]
+
+
+def test_generated_retention_curves_never_rise_and_project_24_months(generated_build) -> None:
+    rows = generated_build.query("select * from marts.retention_curves order by segment, months_since_start")
+    curves = pd.DataFrame(rows)
+    for segment, curve in curves.groupby("segment"):
+        observed = curve[~curve["is_projection"]]
+        assert curve["is_projection"].sum() == 24
+        assert observed["observed_survival"].iloc[0] == 1.0
+        assert np.all(np.diff(observed["observed_survival"].astype(float)) <= 1e-12), segment
+        assert np.all(np.diff(curve["fitted_survival"].astype(float)) <= 1e-12), segment
+        assert np.all(np.diff(observed["customers_at_risk"].astype(float)) <= 0), segment
+
+
+def test_generated_purchase_summary_agrees_with_the_reference_summariser(generated_build) -> None:
+    lines = pd.DataFrame(
+        generated_build.query(
+            """
+            select invoices.customer_id, invoices.issued_at, invoices.currency, lines.amount
+            from staging.stg_invoice_lines as lines
+            inner join staging.stg_invoices as invoices on lines.invoice_id = invoices.invoice_id
+            where lines.line_type = 'one_time' and lines.amount > 0 and invoices.status != 'void'
+              and cast(invoices.issued_at as date) <= date '2025-06-20'
+            """
+        )
+    )
+    reference = summarise_purchases(lines["customer_id"], pd.to_datetime(lines["issued_at"]),
+                                    lines["amount"].astype(float), "2025-06-20")
+    summary = pd.DataFrame(
+        generated_build.query("select * from intermediate.int_customer_one_off_purchases")
+    ).set_index("customer_id").loc[reference.index]
+    np.testing.assert_array_equal(summary["frequency"], reference["frequency"])
+    np.testing.assert_allclose(summary["recency_weeks"], reference["recency"], rtol=1e-12)
+    np.testing.assert_allclose(summary["t_weeks"], reference["T"], rtol=1e-12)
+    usd_only = lines.groupby("customer_id")["currency"].agg(lambda c: set(c) == {"USD"})
+    repeat_usd = reference.index[usd_only.loc[reference.index].to_numpy() & (reference["frequency"] > 0).to_numpy()]
+    assert len(repeat_usd) > 10
+    np.testing.assert_allclose(summary.loc[repeat_usd, "monetary_value"].astype(float),
+                               reference.loc[repeat_usd, "monetary_value"], rtol=1e-9)
