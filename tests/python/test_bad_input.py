@@ -248,7 +248,7 @@ def test_default_quarantine_share_fails_the_build_naming_table_reason_and_count(
 
 
 def test_one_table_over_the_share_fails_naming_it(build_warehouse, tmp_path):
-    """The valid hand-worked data plus two negative subscription lines (2 of 82 lines, > 1 %)."""
+    """The valid hand-worked data plus two negative subscription lines (2 of 87 lines, > 1 %)."""
     raw = tmp_path / "raw"
     shutil.copytree(FIXTURES / "hand_worked" / "raw", raw)
     with open(raw / "invoice_lines.csv", "a", newline="", encoding="utf-8") as handle:
@@ -258,7 +258,7 @@ def test_one_table_over_the_share_fails_naming_it(build_warehouse, tmp_path):
             ["bad_neg_2", "inv_c02_01", "subscription", "annual_y", 1, "-1000.00", "2024-01-15", "2025-01-15", 12],
         ])
     outcome = build_warehouse(raw, raw_format="csv", as_of_date="2024-07-10")
-    assert not outcome.ok, "2 quarantined lines out of 82 is above the default share of 0.01"
+    assert not outcome.ok, "2 quarantined lines out of 87 is above the default share of 0.01"
     assert line_names(outcome.output, "invoice_lines", "negative_amount", {2}), (
         "the failure message must name invoice_lines, negative_amount and the count 2; dbt printed:\n"
         + outcome.output[-8000:]

@@ -390,17 +390,19 @@ def test_a_warehouse_without_subscribers_or_buyers_gives_empty_predictions_and_s
 
 # Survival inputs worked out from tests/fixtures/hand_worked/README.md (complete months January to June 2024):
 # (customer, renewals, never churned). c07 churns in April after January to March, c08 in May, c09 (from
-# February) and c16 (from February) in April, c10 and c11 in March; c10 and c11 come back later.
+# February) and c16 (from February) in April, c10 and c11 in March, c17 and c18 (January only) in February
+# after 0 renewals; c10, c11, c17 and c18 come back later, which does not revive them in the sBG model.
 HAND_WORKED_SURVIVAL = [
     ("c01", 5, True), ("c02", 5, True), ("c03", 4, True), ("c04", 5, True), ("c05", 5, True),
     ("c06", 5, True), ("c07", 2, False), ("c08", 3, False), ("c09", 1, False), ("c10", 1, False),
-    ("c11", 1, False), ("c12", 5, True), ("c13", 4, True), ("c16", 1, False),
+    ("c11", 1, False), ("c12", 5, True), ("c13", 4, True), ("c16", 1, False), ("c17", 0, False),
+    ("c18", 0, False),
 ]
 
 
 @pytest.fixture(scope="module")
 def hand_worked_build(build_warehouse):
-    """The hand-worked fixture with sbg_min_customers 10: the 14 customers fit overall, no segment has 10."""
+    """The hand-worked fixture with sbg_min_customers 10: the 16 customers fit overall, no segment has 10."""
     outcome = build_warehouse(HAND_WORKED_RAW, raw_format="csv", as_of_date="2024-07-10", sbg_min_customers=10)
     assert outcome.ok, outcome.output[-5000:]
     return outcome
@@ -418,18 +420,19 @@ def test_hand_worked_survival_inputs_and_overall_fit_match_the_readme(hand_worke
     assert (fits[OVERALL]["sbg_alpha"], fits[OVERALL]["sbg_beta"]) == pytest.approx(
         (expected.alpha, expected.beta), rel=1e-9
     )
-    for segment in ("smb", "mid_market", "enterprise", "unknown"):  # 7, 4, 2 and 1 customers
+    for segment in ("smb", "mid_market", "enterprise", "unknown"):  # 9, 4, 2 and 1 customers
         assert fits[segment]["fit_status"] == "fallback"
         assert fits[segment]["fallback_reason"].startswith(f"segment '{segment}' cannot be fitted (too few")
 
 
 def test_hand_worked_customer_cltv_uses_the_overall_fit_at_the_monthly_rate(hand_worked_build) -> None:
     rows = {r["customer_id"]: r for r in hand_worked_build.query("select * from marts.customer_cltv")}
-    assert len(rows) == 16  # every staged customer, c14 (never active) and c15 (one-off only) included
+    assert len(rows) == 18  # every staged customer, c14 (never active) and c15 (one-off only) included
     fit = hand_worked_build.query(f"select * from intermediate.int_sbg_segment_fits where segment = '{OVERALL}'")[0]
     alpha, beta = fit["sbg_alpha"], fit["sbg_beta"]
-    # c01 pays 50 in June, 5 months after January; c11 churned in March and is back, paying 110 at age 5.
-    for customer, mrr in [("c01", 50), ("c11", 110)]:
+    # c01 pays 50 in June, 5 months after January; c11 churned in March and is back, paying 110 at age 5;
+    # c17 and c18 churned in February after 0 renewals and are back, paying 20 and 10 at age 5.
+    for customer, mrr in [("c01", 50), ("c11", 110), ("c17", 20), ("c18", 10)]:
         derl = brute_force_derl(alpha, beta, MONTHLY_10_PERCENT, 5)
         assert rows[customer]["tenure_months"] == 5 and rows[customer]["sbg_fit_source"] == "overall"
         assert rows[customer]["expected_residual_lifetime_months"] == pytest.approx(derl, rel=1e-9)

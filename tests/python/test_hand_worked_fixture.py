@@ -370,6 +370,8 @@ def test_churn_type_follows_cancel_reason_of_subscriptions_in_force(movements):
         ("c10", "2024-03-01"): "unknown",  # void invoice left a gap
         ("c11", "2024-03-01"): "voluntary",  # canceled with a null reason
         ("c16", "2024-04-01"): "voluntary",  # canceled 2024-05-01T01:00+02:00 = 2024-04-30 UTC
+        ("c17", "2024-02-01"): "voluntary",  # canceled 2024-02-05, seasonal
+        ("c18", "2024-02-01"): "unknown",  # billing stopped until June, never canceled
     }
     actual = {
         (r["customer_id"], as_month(r["month"])): as_text(r["churn_type"])
@@ -401,8 +403,8 @@ def test_invoice_issued_after_as_of_date_is_ignored(movements):
 
 def test_arr_is_twelve_times_the_rounded_mrr(monthly):
     january = next(r for r in monthly if as_month(r["month"]) == "2024-01-01")
-    assert money(january["mrr"]) == pytest.approx(883.333333, abs=1e-6)
-    assert money(january["arr"]) == pytest.approx(10599.999996, abs=1e-6)
+    assert money(january["mrr"]) == pytest.approx(913.333333, abs=1e-6)
+    assert money(january["arr"]) == pytest.approx(10959.999996, abs=1e-6)
 
 
 def test_negative_churn_month_is_flagged(monthly):

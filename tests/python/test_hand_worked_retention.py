@@ -245,7 +245,7 @@ def test_cltv_monthly_matches_hand_worked_rows(cltv_rows):
 def test_cohorts_are_first_active_months_with_every_complete_age(cohort_rows):
     overall = pick(cohort_rows, dimension="all")
     ages = {(as_month(r["cohort_month"]), int(r["months_since_start"])) for r in overall}
-    # January's ten customers are seen at ages 0-5, February's four at 0-4 (June is the last complete month);
+    # January's twelve customers are seen at ages 0-5, February's four at 0-4 (June is the last complete month);
     # no customer is first active from March on, so there is no later cohort.
     assert ages == {("2024-01-01", a) for a in range(6)} | {("2024-02-01", a) for a in range(5)}
 
@@ -292,9 +292,10 @@ def test_reactivated_customer_counts_as_retained_again(cohort_rows):
 
 def test_former_customers_are_those_gone_since_before_last_month(reactivation_rows):
     former = {as_month(r["month"]): as_number(r["former_customers"]) for r in reactivation_rows}
-    # April: c10, c11 (gone in March); May: c07, c09, c11, c16; June: c07, c08, c09, c16.
+    # March: c17, c18 (gone in February); April: c10, c11, c17, c18; May: c07, c09, c11, c16, c17, c18;
+    # June: c07, c08, c09, c16, c18.
     assert former == {
-        "2024-01-01": 0, "2024-02-01": 0, "2024-03-01": 0, "2024-04-01": 2, "2024-05-01": 4, "2024-06-01": 4,
+        "2024-01-01": 0, "2024-02-01": 0, "2024-03-01": 2, "2024-04-01": 4, "2024-05-01": 6, "2024-06-01": 5,
     }
 
 
@@ -302,6 +303,10 @@ def test_win_back_is_null_until_its_window_is_complete(reactivation_rows):
     win_back = {
         as_month(r["month"]): (r["win_back_3m"], r["win_back_6m"], r["win_back_12m"]) for r in reactivation_rows
     }
+    # February's churners: c17 came back in May (February + 3: inside the window), c18 in June (February + 4:
+    # outside it); February + 3 = May is complete, February + 6 = August is not.
+    assert as_number(win_back["2024-02-01"][0]) == pytest.approx(0.5, abs=1e-12)
+    assert win_back["2024-02-01"][1:] == (None, None)
     # March's churners c10 and c11 came back in April and May; March + 3 = June is complete, March + 6 is not.
     assert as_number(win_back["2024-03-01"][0]) == pytest.approx(1, abs=1e-12)
     assert win_back["2024-03-01"][1:] == (None, None)
@@ -314,7 +319,7 @@ def test_cltv_is_null_while_the_churn_window_reaches_before_the_first_month(cltv
     for month in ("2024-01-01", "2024-02-01", "2024-03-01"):
         assert overall[month]["avg_customer_churn_rate"] is None, overall[month]
         assert overall[month]["cltv_simple"] is None, overall[month]
-    assert as_number(overall["2024-04-01"]["avg_customer_churn_rate"]) == pytest.approx(11 / 84, abs=1e-12)
+    assert as_number(overall["2024-04-01"]["avg_customer_churn_rate"]) == pytest.approx(47 / 252, abs=1e-12)
 
 
 def test_cltv_is_null_when_average_churn_is_zero(cltv_rows):
