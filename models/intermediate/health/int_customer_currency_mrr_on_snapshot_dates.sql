@@ -1,0 +1,86 @@
+{{ config(post_hook="{{ assert_exchange_rates_fresh(this, 'snapshot_date') }}") }}
+-- Per customer, currency and snapshot day D: the local MRR of the lines in force on D and on the same day three
+-- months before, with the rate of D that values both (METRICS.md: mrr(c, d) at the rates of day d).
+with
+
+snapshot_dates as (
+    select
+        snapshot_date,
+        three_months_before
+    from {{ ref('int_health_snapshot_dates') }}
+),
+
+lines as (
+    select
+        customer_id,
+        currency,
+        local_mrr,
+        interval_months,
+        period_start,
+        in_force_until
+    from {{ ref('int_subscription_lines_in_force') }}
+),
+
+rates as (
+    select * from {{ ref('int_exchange_rates_daily') }}
+),
+
+-- Each snapshot needs two days: D itself and D - 3 months (same day of month, clamped to the month's end).
+valuation_days as (
+    select
+        snapshot_date,
+        snapshot_date as valuation_day,
+        1 as is_snapshot_day
+    from snapshot_dates
+    union all
+    select
+        snapshot_date,
+        three_months_before as valuation_day,
+        0 as is_snapshot_day
+    from snapshot_dates
+),
+
+lines_in_force as (
+    select
+        lines.customer_id,
+        lines.currency,
+        valuation_days.snapshot_date,
+        sum(case when valuation_days.is_snapshot_day = 1 then lines.local_mrr else 0 end) as local_mrr,
+        sum(case when valuation_days.is_snapshot_day = 0 then lines.local_mrr else 0 end)
+            as three_months_before_local_mrr,
+        max(case when valuation_days.is_snapshot_day = 1 then lines.interval_months end) as interval_months
+    from lines
+    inner join valuation_days
+        on
+            lines.period_start <= valuation_days.valuation_day
+            and lines.in_force_until > valuation_days.valuation_day
+    group by
+        lines.customer_id,
+        lines.currency,
+        valuation_days.snapshot_date
+),
+
+final as (
+    select
+        lines_in_force.customer_id,
+        lines_in_force.currency,
+        lines_in_force.snapshot_date,
+        lines_in_force.local_mrr,
+        lines_in_force.three_months_before_local_mrr,
+        lines_in_force.interval_months,
+        case
+            when lines_in_force.currency = '{{ var("reporting_currency") }}' then 1
+            else rates.rate_to_reporting
+        end as rate_to_reporting,
+        case
+            when lines_in_force.currency = '{{ var("reporting_currency") }}' then lines_in_force.snapshot_date
+            else rates.rate_date
+        end as rate_date
+    from lines_in_force
+    left join rates
+        on
+            lines_in_force.currency = rates.currency
+            and lines_in_force.snapshot_date = rates.rate_day
+)
+
+select * from final

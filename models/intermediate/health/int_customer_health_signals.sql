@@ -1,0 +1,195 @@
+-- Per customer active on a snapshot day D: the activity figures and the eight signals of METRICS.md (Silent churn
+-- and customer health), each a boolean, with the thresholds of the dbt vars. Nothing dated after D is read.
+with
+
+active as (
+    select * from {{ ref('int_customer_mrr_on_snapshot_dates') }}
+),
+
+windows as (
+    select * from {{ ref('int_customer_health_windows') }}
+),
+
+customers as (
+    select
+        customer_id,
+        cast(created_at as date) as created_date
+    from {{ ref('stg_customers') }}
+),
+
+-- E-mails sent, numbered per customer in time order: the k-th most recent on D is number (sent by D) - k + 1.
+emails_sent as (
+    select
+        customer_id,
+        occurred_at as sent_at,
+        row_number() over (partition by customer_id order by occurred_at, event_id) as send_number
+    from {{ ref('stg_events') }}
+    where event_name = 'email_sent'
+),
+
+surveys as (
+    select
+        customer_id,
+        responded_at,
+        row_number() over (partition by customer_id order by sent_at, response_id) as survey_number
+    from {{ ref('stg_survey_responses') }}
+),
+
+answers as (
+    select
+        customer_id,
+        survey_type,
+        score,
+        row_number() over (
+            partition by customer_id, survey_type
+            order by responded_at, response_id
+        ) as answer_number
+    from {{ ref('stg_survey_responses') }}
+    where responded_at is not null
+),
+
+-- The most recent surveys sent by D (as many as survey_silence_surveys), with how many were answered by D.
+recent_surveys as (
+    select
+        windows.customer_id,
+        windows.snapshot_date,
+        sum(
+            case when cast(surveys.responded_at as date) <= windows.snapshot_date then 1 else 0 end
+        ) as answered_by_snapshot
+    from windows
+    inner join surveys
+        on
+            windows.customer_id = surveys.customer_id
+            and windows.surveys_sent_to_date - {{ var('survey_silence_surveys') }} < surveys.survey_number
+            and windows.surveys_sent_to_date >= surveys.survey_number
+    group by windows.customer_id, windows.snapshot_date
+),
+
+measured as (
+    select
+        active.customer_id,
+        active.snapshot_date,
+        active.mrr,
+        active.three_months_before_mrr,
+        active.interval_months,
+        {{ dbt.datediff(
+            'coalesce(windows.last_activity_date, customers.created_date)', 'active.snapshot_date', 'day'
+        ) }} as days_since_last_activity,
+        coalesce(windows.activity_last_30d, 0) as activity_last_30d,
+        coalesce(windows.activity_prev_30d, 0) as activity_prev_30d,
+        coalesce(windows.emails_sent_to_date, 0) as emails_sent_to_date,
+        windows.last_email_engaged_at,
+        nth_email.sent_at as nth_last_email_sent_at,
+        coalesce(windows.complaints_last_30d, 0) as complaints_last_30d,
+        coalesce(windows.complaints_prev_30d, 0) as complaints_prev_30d,
+        coalesce(windows.old_unresolved_complaints, 0) as old_unresolved_complaints,
+        windows.last_failed_charge_at,
+        windows.last_succeeded_charge_at,
+        coalesce(windows.one_off_spend_last_90d, 0) as one_off_spend_last_90d,
+        coalesce(windows.one_off_spend_prev_90d, 0) as one_off_spend_prev_90d,
+        coalesce(windows.surveys_sent_to_date, 0) as surveys_sent_to_date,
+        coalesce(recent_surveys.answered_by_snapshot, 0) as recent_surveys_answered,
+        latest_nps.score as latest_nps_score,
+        latest_csat.score as latest_csat_score
+    from active
+    inner join customers on active.customer_id = customers.customer_id
+    left join windows
+        on
+            active.customer_id = windows.customer_id
+            and active.snapshot_date = windows.snapshot_date
+    left join emails_sent as nth_email
+        on
+            windows.customer_id = nth_email.customer_id
+            and nth_email.send_number = windows.emails_sent_to_date - {{ var('email_disengaged_emails') }} + 1
+    left join recent_surveys
+        on
+            active.customer_id = recent_surveys.customer_id
+            and active.snapshot_date = recent_surveys.snapshot_date
+    left join answers as latest_nps
+        on
+            windows.customer_id = latest_nps.customer_id
+            and latest_nps.survey_type = 'nps'
+            and windows.nps_answers_to_date = latest_nps.answer_number
+    left join answers as latest_csat
+        on
+            windows.customer_id = latest_csat.customer_id
+            and latest_csat.survey_type = 'csat'
+            and windows.csat_answers_to_date = latest_csat.answer_number
+),
+
+signals as (
+    select
+        *,
+        days_since_last_activity >= {{ var('inactive_days') }} as inactive,
+        (
+            activity_prev_30d >= {{ var('usage_drop_min_events') }}
+            and 100 * activity_last_30d <= (100 - {{ var('usage_drop_pct') }}) * activity_prev_30d
+        ) as usage_drop,
+        (
+            mrr < three_months_before_mrr
+            or (
+                one_off_spend_prev_90d > 0
+                and one_off_spend_last_90d < {{ var('spend_decline_one_off_ratio') }} * one_off_spend_prev_90d
+            )
+        ) as spend_decline,
+        (
+            surveys_sent_to_date >= {{ var('survey_silence_surveys') }}
+            and recent_surveys_answered = 0
+        ) as survey_silence,
+        (
+            coalesce(latest_nps_score <= {{ var('detractor_max_nps') }}, false)
+            or coalesce(latest_csat_score <= {{ var('detractor_max_csat') }}, false)
+        ) as detractor,
+        (
+            (
+                complaints_last_30d >= {{ var('complaints_rising_min_complaints') }}
+                and complaints_last_30d > complaints_prev_30d
+            )
+            or old_unresolved_complaints > 0
+        ) as complaints_rising,
+        (
+            coalesce(
+                cast(last_failed_charge_at as date)
+                > cast({{ dbt.dateadd('day', -1 * var('payment_failing_days'), 'snapshot_date') }} as date),
+                false
+            )
+            and coalesce(last_succeeded_charge_at <= last_failed_charge_at, true)
+        ) as payment_failing,
+        (
+            emails_sent_to_date >= {{ var('email_disengaged_emails') }}
+            and coalesce(last_email_engaged_at < nth_last_email_sent_at, true)
+        ) as email_disengaged
+    from measured
+),
+
+final as (
+    select
+        customer_id,
+        snapshot_date,
+        mrr,
+        three_months_before_mrr,
+        interval_months,
+        days_since_last_activity,
+        activity_last_30d,
+        activity_prev_30d,
+        {{ safe_divide('activity_last_30d', 'activity_prev_30d') }} - 1 as activity_change_pct,
+        emails_sent_to_date,
+        surveys_sent_to_date,
+        complaints_last_30d,
+        complaints_prev_30d,
+        one_off_spend_last_90d,
+        one_off_spend_prev_90d,
+        latest_nps_score,
+        latest_csat_score,
+        inactive,
+        usage_drop,
+        spend_decline,
+        survey_silence,
+        detractor,
+        complaints_rising,
+        payment_failing,
+        email_disengaged
+    from signals
+)
+
+select * from final
