@@ -6,10 +6,12 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from churn_warehouse.build import DEFAULT_BUILD_DB, DEFAULT_PUBLISHED_DB, PROJECT_DIR, build_and_publish
+from churn_warehouse.quality.settings import QualitySettings
 from churn_warehouse.summary import fetch_summary, format_summary
 
 DEFAULT_RAW_PATH = PROJECT_DIR / "data" / "raw"
@@ -37,25 +39,35 @@ def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_
     print(f"Sample data: done in {time.perf_counter() - started:.1f} s.")
 
 
-def build(raw_path: Path, raw_format: str, as_of_date: str | None, published_db: Path, build_db: Path) -> int:
-    """Build, publish on success, print the summary; the exit code says whether it worked."""
+def build(
+    raw_path: Path, raw_format: str, as_of_date: str | None, published_db: Path, build_db: Path,
+    settings: QualitySettings | None = None,
+) -> int:
+    """Validate raw → dbt build → validate marts → publish; print the validation summary and the figures."""
     dbt_vars: dict[str, object] = {"raw_path": str(raw_path), "raw_format": raw_format}
     if as_of_date:
         dbt_vars["as_of_date"] = as_of_date
-    print(f"dbt build into {build_db} ...", flush=True)
     started = time.perf_counter()
-    result = build_and_publish(dbt_vars, published_db, build_db)
+    result = build_and_publish(dbt_vars, published_db, build_db, settings=settings)
     elapsed = time.perf_counter() - started
     if not result.ok:
         print(
             f"\nBuild FAILED after {elapsed:.1f} s: the published warehouse {published_db} was left unchanged. "
-            "The reason is in dbt's output above (look for 'Error' or 'Failure').",
+            "The failed step and its reasons are listed above.",
             file=sys.stderr,
         )
         return 1
-    print(f"\nBuild passed in {elapsed:.1f} s and was published.\n")
+    print(f"\nBuild passed its validations in {elapsed:.1f} s and was published.\n")
     print(format_summary(published_db, fetch_summary(published_db)))
     return 0
+
+
+def _band(text: str) -> tuple[float, float]:
+    """`LOW,HIGH` as two fractions, e.g. `-0.25,0.5`."""
+    low, high = (float(part) for part in text.split(","))
+    if low >= high:
+        raise argparse.ArgumentTypeError(f"the band's low end must be below its high end: {text}")
+    return low, high
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -66,6 +78,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         command.add_argument("--warehouse", type=Path, default=DEFAULT_PUBLISHED_DB, help="published DuckDB file")
         command.add_argument("--build-db", type=Path, default=DEFAULT_BUILD_DB, help="work file the build writes")
         command.add_argument("--as-of-date", help="YYYY-MM-DD; default: latest event or invoice date")
+        command.add_argument(
+            "--mrr-change-band", type=_band, default=None, metavar="LOW,HIGH",
+            help="allowed month-over-month MRR change as fractions (default -0.25,0.5); outside it blocks publishing",
+        )
 
     def add_sample_options(command: argparse.ArgumentParser) -> None:
         command.add_argument("--raw-path", type=Path, default=DEFAULT_RAW_PATH)
@@ -89,6 +105,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def quality_settings(args: argparse.Namespace) -> QualitySettings:
+    """The data-quality settings with the command line's overrides."""
+    if args.mrr_change_band is None:
+        return QualitySettings()
+    return replace(QualitySettings(), mrr_change_min=args.mrr_change_band[0], mrr_change_max=args.mrr_change_band[1])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.command in ("demo", "generate"):
@@ -98,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.command == "generate":
             return 0
-        return build(args.raw_path.resolve(), "parquet", args.as_of_date, args.warehouse, args.build_db)
-    return build(args.raw_path.resolve(), args.raw_format, args.as_of_date, args.warehouse, args.build_db)
+        return build(args.raw_path.resolve(), "parquet", args.as_of_date, args.warehouse, args.build_db,
+                     quality_settings(args))
+    return build(args.raw_path.resolve(), args.raw_format, args.as_of_date, args.warehouse, args.build_db,
+                 quality_settings(args))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,9 @@
-"""Build the dbt project into a work file, then publish it over the warehouse only when everything passed."""
+"""The main job: validate raw inputs → dbt build into a work file → validate marts → publish over the warehouse.
+
+Publishing is an atomic rename of the work file over the published file, done only when the raw suites,
+every dbt model and test, and the mart suites passed (warnings do not block). Every run, failed ones
+included, is logged beside the published file; Data Docs are rewritten in the build directory.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,18 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
 
 from churn_warehouse import __version__
+
+if TYPE_CHECKING:
+    from churn_warehouse.quality.report import QualityRun
+    from churn_warehouse.quality.settings import QualitySettings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PUBLISHED_DB = PROJECT_DIR / "warehouse.duckdb"
@@ -18,11 +31,15 @@ DEFAULT_BUILD_DB = PROJECT_DIR / "build" / "warehouse.duckdb"
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What one `dbt build` did: whether every model and test passed, and what dbt printed."""
+    """What one run did: whether it passed, what dbt and the validations printed, and the quality run behind it.
+
+    `quality` is None for a bare `dbt build` (run_dbt_build); build_and_publish always sets it.
+    """
 
     ok: bool
     output: str
     db_path: Path
+    quality: QualityRun | None = None
 
 
 def dbt_executable() -> str:
@@ -85,15 +102,101 @@ def publish(build_db: Path, published_db: Path) -> None:
     os.replace(build_db, published_db)
 
 
+def project_vars(dbt_vars: dict[str, object]) -> dict[str, object]:
+    """The dbt vars this build runs with: the defaults of dbt_project.yml overridden by `dbt_vars`."""
+    defaults = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")).get("vars") or {}
+    return {**defaults, **dbt_vars}
+
+
 def build_and_publish(
     dbt_vars: dict[str, object],
     published_db: Path = DEFAULT_PUBLISHED_DB,
     build_db: Path = DEFAULT_BUILD_DB,
     *,
     echo: bool = True,
+    settings: QualitySettings | None = None,
+    dbt_args: list[str] | None = None,
 ) -> BuildResult:
-    """Build into `build_db`; publish over `published_db` only when the build and all its tests passed."""
-    result = run_dbt_build(build_db, dbt_vars, echo=echo)
-    if result.ok:
-        publish(build_db, published_db)
-    return result
+    """Validate raw → dbt build into `build_db` → validate marts → publish over `published_db`; stop at a failure.
+
+    A stop at any step leaves `published_db` untouched. Data Docs land in `<build_db dir>/data_docs/`, the
+    run log in `data_quality_runs.jsonl` beside `published_db`; a run that publishes also writes
+    `marts.data_quality_runs` into the build file first. `dbt_args` are passed on to `dbt build`.
+    """
+    # Imported here: Great Expectations takes seconds to import, and a bare dbt build does not need it.
+    from churn_warehouse.quality.mart_suites import mart_suites
+    from churn_warehouse.quality.quarantine import quarantine_groups
+    from churn_warehouse.quality.raw_frames import RawInputs
+    from churn_warehouse.quality.raw_suites import raw_suites
+    from churn_warehouse.quality.report import QualityRun, dbt_failure_excerpt, utc_now
+    from churn_warehouse.quality.run_log import append_run, log_path_for, read_runs, write_runs_table
+    from churn_warehouse.quality.runner import QualityProject
+    from churn_warehouse.quality.settings import QualitySettings
+    from churn_warehouse.summary import format_quality_summary
+
+    settings = settings or QualitySettings()
+    build_db, published_db = Path(build_db).resolve(), Path(published_db).resolve()
+    variables = project_vars(dbt_vars)
+    raw_path = Path(str(variables["raw_path"]))
+    raw_path = raw_path if raw_path.is_absolute() else PROJECT_DIR / raw_path
+    project = QualityProject(build_db.parent, settings)
+    run = QualityRun(
+        raw_path=str(raw_path), raw_format=str(variables["raw_format"]),
+        as_of_date=str(variables["as_of_date"]) if variables.get("as_of_date") else None,
+        build_db=build_db, published_db=published_db, data_docs_index=project.data_docs_index,
+        log_path=log_path_for(published_db),
+    )
+    say = print if echo else (lambda *args, **kwargs: None)
+    outputs: list[str] = []
+
+    def finish(outcome: str, dbt_output: str = "") -> BuildResult:
+        run.outcome, run.finished_at = outcome, utc_now()
+        if outcome == "published":
+            write_runs_table(build_db, [*read_runs(run.log_path), run.as_record()])
+            publish(build_db, published_db)
+        append_run(run.log_path, run.as_record())
+        summary = format_quality_summary(run)
+        say("\n" + summary, flush=True)
+        return BuildResult(
+            ok=outcome == "published", output="\n".join([dbt_output, *outputs, summary]), db_path=build_db,
+            quality=run,
+        )
+
+    def validate_raw() -> list:
+        raw = RawInputs(raw_path, run.raw_format, run.as_of_date, settings,
+                        max_rate_age_days=int(variables.get("max_rate_age_days", 7)))
+        try:
+            return raw_suites(raw)
+        finally:
+            raw.close()
+
+    say(f"Validating raw inputs in {raw_path} ({run.raw_format}) with Great Expectations ...", flush=True)
+    run.raw = project.run_stage("raw", validate_raw)
+    say(f"  raw inputs: {len(run.raw.suites)} suites in {run.raw.seconds:.1f} s, "
+        f"{len(run.raw.blocking_failures)} blocking expectations failed, {len(run.raw.warnings)} warnings", flush=True)
+    if not run.raw.passed:
+        return finish("blocked_by_raw_validation")
+
+    say(f"dbt build into {build_db} ...", flush=True)
+    started = time.perf_counter()
+    dbt = run_dbt_build(build_db, dbt_vars, echo=echo, extra_args=dbt_args)
+    run.dbt_ran, run.dbt_ok, run.dbt_seconds = True, dbt.ok, time.perf_counter() - started
+    run.quarantine = quarantine_groups(build_db, sample_size=3)
+    if not dbt.ok:
+        run.dbt_error = dbt_failure_excerpt(dbt.output)
+        return finish("dbt_build_failed", dbt.output)
+
+    say("Validating marts with Great Expectations ...", flush=True)
+
+    def validate_marts() -> list:
+        plan = mart_suites(build_db, settings)
+        run.missing_figures = plan.missing_figures
+        return plan.suites
+
+    run.marts = project.run_stage("marts", validate_marts)
+    say(f"  marts: {len(run.marts.suites)} suites in {run.marts.seconds:.1f} s, "
+        f"{len(run.marts.blocking_failures)} blocking expectations failed, {len(run.marts.warnings)} warnings",
+        flush=True)
+    if not run.marts.passed:
+        return finish("blocked_by_mart_validation", dbt.output)
+    return finish("published", dbt.output)

@@ -1,4 +1,4 @@
-"""The short summary printed after a build: where the marts are, MRR, customers and last month's churn."""
+"""What the main job prints: the validation summary of the run, then where the marts are, MRR, customers, churn."""
 
 from __future__ import annotations
 
@@ -55,4 +55,59 @@ def format_summary(db_path: Path, summary: dict[str, object]) -> str:
         ]
     else:
         lines.append("No complete month with an active customer yet: the monthly marts are empty.")
+    return "\n".join(lines)
+
+
+_OUTCOME_TEXT = {
+    "published": "PASSED and published",
+    "blocked_by_raw_validation": "STOPPED before dbt build: a blocking raw-input expectation failed",
+    "dbt_build_failed": "STOPPED: dbt build failed",
+    "blocked_by_mart_validation": "STOPPED before publishing: a blocking mart expectation failed",
+}
+
+
+def _stage_line(label: str, stage: object) -> str:
+    """One line per validation stage: suites, expectations, time, and how many passed, warned, failed."""
+    if stage is None:
+        return f"  {label}: not validated"
+    statuses = [suite.status for suite in stage.suites]
+    line = (f"  {label}: {len(stage.suites)} suites, {sum(s.evaluated for s in stage.suites)} expectations in "
+            f"{stage.seconds:.1f} s; suites: {statuses.count('passed')} passed, {statuses.count('warning')} with "
+            f"warnings, {statuses.count('failed')} failed")
+    return line + (f"; could not run: {stage.error}" if stage.error else "")
+
+
+def format_quality_summary(run: object) -> str:
+    """The validation summary of one run of the main job (a churn_warehouse.quality.report.QualityRun)."""
+    lines = [f"Data quality (Great Expectations), run {run.run_id}: {_OUTCOME_TEXT.get(run.outcome, run.outcome)}."]
+    lines.append(_stage_line("raw inputs", run.raw))
+    dbt_state = "not run" if not run.dbt_ran else f"{'passed' if run.dbt_ok else 'FAILED'} in {run.dbt_seconds:.1f} s"
+    lines.append(f"  dbt build: {dbt_state}")
+    lines.append(_stage_line("marts", run.marts))
+    if run.dbt_ran and not run.dbt_ok and run.dbt_error:
+        lines.append("  dbt said:")
+        lines += [f"    {line}" for line in run.dbt_error.splitlines()[-25:]]
+    if run.quarantine:
+        lines.append("  Quarantined raw rows" + (" in the failed build:" if not run.dbt_ok else
+                                                  " (kept out of every figure, counted in marts.raw_row_accounting):"))
+        lines += [f"    {group.message()}" for group in run.quarantine]
+    blocking = [f for stage in run.stages for f in stage.blocking_failures]
+    warnings = [f for stage in run.stages for f in stage.warnings]
+    if blocking:
+        lines.append("  Blocking failures:")
+        lines += [f"    {failure.message()}" for failure in blocking]
+    if warnings:
+        lines.append("  Warnings (reported, not blocking):")
+        lines += [f"    {failure.message()}" for failure in warnings]
+    skipped = [item for stage in run.stages for suite in stage.suites for item in suite.skipped]
+    if skipped:
+        lines.append(f"  Not checked on this data (too little history or volume): {len(skipped)} checks, "
+                     "listed in Data Docs and the run log.")
+    if run.marts is not None and run.missing_figures:
+        lines.append("  Bounded figures not validated because no built mart has them yet: "
+                     + ", ".join(run.missing_figures) + ".")
+    lines.append(f"  Data Docs: {run.data_docs_index}")
+    lines.append(f"  Run log: {run.log_path}")
+    if not run.published:
+        lines.append(f"  The published warehouse {run.published_db} was left unchanged.")
     return "\n".join(lines)

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/setup_browser.sh  # Debian's chromium + chromedriver for the dashboard's browser test
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 echo "== sqlfluff lint (dbt templater, DuckDB dialect)"
 .venv/bin/sqlfluff lint models analyses tests/dbt

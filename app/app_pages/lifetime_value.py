@@ -1,0 +1,97 @@
+"""Lifetime value: the simple CLTV trend, the predicted CLTV per segment, and the retention model behind it."""
+
+import streamlit as st
+
+from lib import charts, controls, data, display, figures, formatting
+from lib.definitions import define
+
+context = controls.current()
+data.require(context.warehouse, "marts.cltv_monthly", "marts.customer_cltv", "marts.retention_curves")
+dimension, value, note = context.scope(("segment",))
+simple = data.cltv_monthly(context.warehouse)
+chosen = figures.in_period(figures.of_dimension(simple, dimension, value), context.start, context.end)
+row = figures.row_of_month(chosen, context.end)
+
+st.title("Lifetime value")
+st.caption(f"{context.filter_label} · month of {formatting.month_label(context.end)} · figures in {context.currency}")
+if note:
+    st.caption(note)
+
+st.subheader("Simple lifetime value")
+first, second, third = st.columns(3)
+with first:
+    display.simple_metric(
+        "Lifetime value per customer",
+        formatting.money(None if row is None else row["cltv_simple"], context.currency),
+        figure="cltv_simple",
+    )
+with second:
+    display.simple_metric("ARPA", formatting.money(None if row is None else row["arpa"], context.currency, decimals=2),
+                          figure="arpa")
+with third:
+    display.simple_metric(
+        "Average monthly churn (3 months)",
+        formatting.percent(None if row is None else row["avg_customer_churn_rate"]),
+        help_text="The mean customer churn rate of the last 3 months, the denominator of the simple lifetime value.",
+    )
+left, right = st.columns((3, 2))
+with left:
+    st.altair_chart(
+        charts.trend(
+            chosen, {"cltv_simple": "Simple lifetime value"}, value_format=charts.money_axis_format(context.currency),
+            title=f"Simple lifetime value by month ({context.filter_label if dimension != 'all' else 'all customers'})",
+        ),
+        width="stretch",
+    )
+with right:
+    segments = figures.simple_cltv_by_segment(simple, context.end)
+    st.altair_chart(
+        charts.bars(segments, "segment", "cltv_simple", value_format=charts.money_axis_format(context.currency),
+                    title=f"By segment, {formatting.month_label(context.end)}"),
+        width="stretch",
+    )
+if row is not None and not formatting.is_missing(row["gross_margin"]):
+    st.caption(f"Gross margin assumed: {formatting.percent(row['gross_margin'], decimals=0)} (dbt var `gross_margin`). "
+               "A month is blank when one of its last 3 churn rates is unknown or churn was 0.")
+
+st.subheader("Predicted lifetime value of today's customers")
+totals = data.cltv_totals(context.warehouse)
+spread = data.predicted_cltv_by_segment(context.warehouse)
+first, second, third = st.columns(3)
+with first:
+    display.simple_metric("Predicted value of paying customers", formatting.money(totals["total_cltv"], context.currency),
+                          figure="cltv_predicted")
+with second:
+    display.simple_metric("Per paying customer, on average", formatting.money(totals["mean_cltv"], context.currency),
+                          figure="cltv_predicted")
+with third:
+    display.simple_metric("Paying customers", formatting.count(totals["paying_customers"]),
+                          figure="active_customers")
+if not spread.empty:
+    st.altair_chart(
+        charts.ranges(spread, context.currency,
+                      "Predicted lifetime value per paying customer: middle half (bar), 10th–90th percentile (line), "
+                      "median (white)"),
+        width="stretch",
+    )
+for segment_note in figures.fit_notes(spread):
+    st.caption(segment_note)
+if totals["paying_without_prediction"]:
+    st.caption(f"{formatting.count(totals['paying_without_prediction'])} paying customers have no prediction "
+               "because no retention model could be fitted for them.")
+
+st.subheader("Retention model against what happened")
+curves = data.retention_curves(context.warehouse)
+segments = figures.curve_segments(curves)
+default = segments.index(value) if dimension == "segment" and value in segments else 0
+segment = st.selectbox("Customers", segments, index=default, format_func=figures.segment_label, key="curve_segment")
+curve = figures.of_segment(curves, segment)
+st.altair_chart(
+    charts.survival(figures.survival_long(curve),
+                    f"Share never churned by age: observed vs fitted ({figures.segment_label(segment)})"),
+    width="stretch",
+)
+st.caption(f"{define('observed_survival')} {define('fitted_survival')}")
+fit = figures.fit_summary(curve)
+if fit:
+    st.caption(fit)

@@ -1,0 +1,1 @@
+"""The dashboard's data access and helpers: the only place with SQL (parameterised), formatting and definitions."""

@@ -1,0 +1,530 @@
+"""Shaping loaded marts for display: headline figures with their change, waterfall steps, long frames.
+
+Pure functions of data frames, no SQL and no Streamlit, so they are easy to test and pages stay layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from lib.formatting import is_missing
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure for a month: its value, last month's value and the change between them."""
+
+    key: str
+    label: str
+    kind: str  # money, count, rate or ratio
+    value: float | None
+    previous: float | None
+    change: float | None
+    lower_is_better: bool = False
+
+
+# (column, label, kind, lower is better), in the order the overview shows them.
+HEADLINE_FIGURES: tuple[tuple[str, str, str, bool], ...] = (
+    ("mrr", "MRR", "money", False),
+    ("arr", "ARR", "money", False),
+    ("active_customers", "Active customers", "count", False),
+    ("customer_churn_rate", "Customer churn rate", "rate", True),
+    ("gross_revenue_churn_rate", "Gross revenue churn", "rate", True),
+    ("net_revenue_churn_rate", "Net revenue churn", "rate", True),
+    ("nrr", "Net revenue retention (NRR)", "rate", False),
+    ("quick_ratio", "Quick ratio", "ratio", False),
+    ("expansion_share", "Expansion share of new MRR", "rate", False),
+)
+
+MOVEMENTS: tuple[tuple[str, str, int], ...] = (
+    ("new_mrr", "New", 1),
+    ("expansion_mrr", "Expansion", 1),
+    ("reactivation_mrr", "Reactivation", 1),
+    ("contraction_mrr", "Contraction", -1),
+    ("churn_mrr", "Churn", -1),
+)
+
+
+def _number(value: object) -> float | None:
+    return None if is_missing(value) else float(value)  # type: ignore[arg-type]
+
+
+def in_period(frame: pd.DataFrame, start: date, end: date, column: str = "month") -> pd.DataFrame:
+    """Rows whose month lies in [start, end]."""
+    months = pd.to_datetime(frame[column]).dt.date
+    return frame.loc[(months >= start) & (months <= end)].reset_index(drop=True)
+
+
+def row_of_month(frame: pd.DataFrame, month: date, column: str = "month") -> pd.Series | None:
+    """The row of `month`, or None."""
+    rows = frame.loc[pd.to_datetime(frame[column]).dt.date == month]
+    return rows.iloc[0] if len(rows) else None
+
+
+def previous_month(month: date) -> date:
+    """First day of the month before."""
+    return (pd.Timestamp(month) - pd.DateOffset(months=1)).date()
+
+
+def headlines(
+    frame: pd.DataFrame, month: date, spec: tuple[tuple[str, str, str, bool], ...] = HEADLINE_FIGURES
+) -> list[Headline]:
+    """Figures of `spec` for `month`, each with the change from the month before (None when unknown)."""
+    current, before = row_of_month(frame, month), row_of_month(frame, previous_month(month))
+    result = []
+    for key, label, kind, lower_is_better in spec:
+        value = None if current is None else _number(current[key])
+        previous = None if before is None else _number(before[key])
+        change = None if value is None or previous is None else value - previous
+        result.append(Headline(key, label, kind, value, previous, change, lower_is_better))
+    return result
+
+
+SATISFACTION_FIGURES: tuple[tuple[str, str, str, bool], ...] = (
+    ("nps", "NPS", "score", False),
+    ("csat", "CSAT", "rate", False),
+    ("response_rate", "Survey response rate", "rate", False),
+    ("answers", "Survey answers received", "count", False),
+)
+
+
+def satisfaction_headlines(frame: pd.DataFrame, month: date) -> list[Headline]:
+    """NPS, CSAT, response rate and answers for `month`, with the change from the month before."""
+    return headlines(frame, month, SATISFACTION_FIGURES)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A benchmark drawn as a reference line."""
+
+    value: float
+    label: str
+    source: str
+
+
+def nps_reference(benchmarks: pd.DataFrame) -> Reference | None:
+    """The NPS reference point of the seed, if any."""
+    points = benchmarks.loc[benchmarks["metric"] == "nps"]
+    if not len(points):
+        return None
+    point = points.iloc[0]
+    return Reference(float(point["low_value"]), f"NPS {float(point['low_value']):.0f}: {point['industry'].lower()}",
+                     str(point["source"]))
+
+
+def nps_answers_long(frame: pd.DataFrame) -> pd.DataFrame:
+    """Promoters, passives and detractors per month, long."""
+    long = frame[["month", "promoters", "passives", "detractors"]].melt(
+        "month", var_name="answer", value_name="answers"
+    )
+    long["answer"] = long["answer"].str.capitalize()
+    return long
+
+
+def annual_equivalent(monthly_rate: float | None) -> float | None:
+    """A monthly churn rate held for 12 months, as an annual rate: 1 - (1 - r)^12 (for comparing benchmarks)."""
+    if monthly_rate is None or is_missing(monthly_rate):
+        return None
+    return 1 - (1 - float(monthly_rate)) ** 12
+
+
+def movements_long(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per month and movement, gains positive and losses negative, for stacked bars."""
+    rows = [
+        {"month": month, "movement": label, "order": order, "mrr": sign * float(amount)}
+        for month, values in zip(frame["month"], frame.to_dict("records"))
+        for order, (column, label, sign) in enumerate(MOVEMENTS)
+        for amount in [values[column]]
+    ]
+    return pd.DataFrame(rows, columns=["month", "movement", "order", "mrr"])
+
+
+def waterfall(row: pd.Series) -> pd.DataFrame:
+    """From last month's MRR to this month's, step by step: exchange rates, gains, then losses.
+
+    Each step has its start and end level, so the bars float; the identity of METRICS.md makes the last
+    step end exactly at this month's MRR.
+    """
+    opening = float(row["opening_mrr"])
+    fx = float(row["fx_adjustment_mrr"])
+    steps = [("Last month", opening - fx, "total")]
+    steps.append(("Exchange rates", fx, "fx"))
+    steps += [(label, sign * float(row[column]), "gain" if sign > 0 else "loss") for column, label, sign in MOVEMENTS]
+    records, level = [], 0.0
+    for order, (label, amount, kind) in enumerate(steps):
+        if kind == "total":
+            start, end = 0.0, amount
+        else:
+            start, end = level, level + amount
+        level = end
+        records.append({"order": order, "step": label, "kind": kind, "amount": amount, "start": start, "end": end})
+    closing = float(row["mrr"])
+    records.append(
+        {"order": len(records), "step": "This month", "kind": "total", "amount": closing, "start": 0.0,
+         "end": closing}
+    )
+    return pd.DataFrame(records)
+
+
+def waterfall_axis(steps: pd.DataFrame) -> tuple[float, float]:
+    """The MRR range a waterfall shows: around the moving steps, so that they are visible next to a total
+    many times larger (the total bars are cut at the bottom; the chart says the axis does not start at 0)."""
+    moving = steps.loc[steps["kind"] != "total"]
+    low = float(min(moving["start"].min(), moving["end"].min(), steps["end"].min()))
+    high = float(max(moving["start"].max(), moving["end"].max(), steps["end"].max()))
+    span = max(high - low, abs(high) * 0.01, 1.0)
+    return max(0.0, low - 0.6 * span), high + 0.25 * span
+
+
+def month_summary(row: pd.Series) -> dict[str, float]:
+    """MRR gained, lost and the net change from last month's MRR (exchange-rate effect included)."""
+    gained = sum(float(row[column]) for column, _, sign in MOVEMENTS if sign > 0)
+    lost = sum(float(row[column]) for column, _, sign in MOVEMENTS if sign < 0)
+    last_month = float(row["opening_mrr"]) - float(row["fx_adjustment_mrr"])
+    return {"gained": gained, "lost": lost, "net_change": float(row["mrr"]) - last_month}
+
+
+@dataclass(frozen=True)
+class Movers:
+    """The customers behind a month's largest gains and losses, with readable column names."""
+
+    gains: pd.DataFrame
+    losses: pd.DataFrame
+
+
+MOVER_COLUMNS = {
+    "customer_id": "Customer", "movement": "Movement", "prev_mrr": "MRR before", "mrr": "MRR now",
+    "mrr_change": "Change", "churn_type": "Churn type", "segment": "Segment", "country": "Country",
+    "plan_interval": "Plan",
+}
+
+
+def split_movers(frame: pd.DataFrame) -> Movers:
+    """Gains (largest first) and losses (largest first) as two tables."""
+    readable = frame.assign(churn_type=frame["churn_type"].fillna("")).rename(columns=MOVER_COLUMNS)
+    gains = readable.loc[readable["Change"] > 0].sort_values("Change", ascending=False).drop(columns=["Churn type"])
+    losses = readable.loc[readable["Change"] < 0].sort_values("Change")
+    return Movers(gains.reset_index(drop=True), losses.reset_index(drop=True))
+
+
+def readable_reasons(frame: pd.DataFrame) -> pd.DataFrame:
+    """Churn reason codes in words (too_expensive → too expensive)."""
+    return frame.assign(churn_reason=frame["churn_reason"].str.replace("_", " "))
+
+
+def totals_by(frame: pd.DataFrame, category: str, value: str) -> pd.DataFrame:
+    """Sum of `value` per `category`."""
+    return frame.groupby(category, as_index=False)[value].sum()
+
+
+@dataclass(frozen=True)
+class BenchmarkPoint:
+    """A published reference point in words: whose figure, the figure (a range when it is one), its source."""
+
+    who: str
+    figure: str
+    source: str
+
+
+def benchmark_points(frame: pd.DataFrame, metric: str) -> list[BenchmarkPoint]:
+    """The reference points of one mart column (seed reference.churn_benchmarks), in words."""
+    from lib.formatting import percent, score
+
+    points = []
+    for row in frame.loc[frame["metric"] == metric].itertuples():
+        if row.unit == "fraction":
+            decimals = 0 if float(row.low_value) * 100 == round(float(row.low_value) * 100) else 1
+            low, high = percent(row.low_value, decimals=decimals), percent(row.high_value, decimals=decimals)
+        else:
+            low, high = score(row.low_value, decimals=0), score(row.high_value, decimals=0)
+        figure = low if low == high else f"{low}–{high}"
+        if isinstance(row.period, str) and row.period and metric == "customer_churn_rate":
+            figure += " a year" if row.period == "annual" else f" ({row.period})"
+        year = "" if is_missing(row.reference_year) else f" ({int(row.reference_year)})"
+        points.append(BenchmarkPoint(f"{row.industry}{year}", figure, str(row.source)))
+    return points
+
+
+def cohorts_in_period(frame: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """Cohorts that started within the period (every age they reached)."""
+    return in_period(frame, start, end, column="cohort_month")
+
+
+def average_retention_by_age(frame: pd.DataFrame) -> pd.DataFrame:
+    """Retention by age over the cohorts shown, weighted by cohort size and starting MRR."""
+    grouped = frame.groupby("months_since_start", as_index=False).agg(
+        cohort_customers=("cohort_customers", "sum"),
+        retained_customers=("retained_customers", "sum"),
+        cohort_starting_mrr=("cohort_starting_mrr", "sum"),
+        mrr=("mrr", "sum"),
+        cohorts=("cohort_customers", "size"),
+    )
+    grouped["logo_retention"] = grouped["retained_customers"] / grouped["cohort_customers"].where(
+        grouped["cohort_customers"] > 0
+    )
+    grouped["revenue_retention"] = grouped["mrr"] / grouped["cohort_starting_mrr"].where(
+        grouped["cohort_starting_mrr"] > 0
+    )
+    return grouped
+
+
+def retention_at_age(average: pd.DataFrame, age: int) -> dict[str, float | None]:
+    """Average logo and revenue retention at one age; None when no cohort reached it."""
+    row = average.loc[average["months_since_start"] == age]
+    if not len(row):
+        return {"logo_retention": None, "revenue_retention": None}
+    return {name: _number(row.iloc[0][name]) for name in ("logo_retention", "revenue_retention")}
+
+
+def cohort_sizes(frame: pd.DataFrame) -> pd.Series:
+    """Customers per cohort (the size at age 0)."""
+    return frame.loc[frame["months_since_start"] == 0].set_index("cohort_month")["cohort_customers"]
+
+
+def colour_range(values: pd.Series) -> tuple[float, float]:
+    """Colour scale of a retention heatmap: from the lowest value shown (rounded down to 10 %) to 100 %, or to
+    the 95th percentile when revenue retention runs above 100 %, so differences between cohorts stand out."""
+    known = values.dropna().astype(float)
+    if not len(known):
+        return 0.0, 1.0
+    low = max(0.0, min(0.9, float(np.floor(known.min() * 10) / 10)))
+    return low, max(1.0, float(known.quantile(0.95)))
+
+
+def latest_known(frame: pd.DataFrame, column: str) -> tuple[date | None, float | None]:
+    """The latest month whose `column` is not null, and its value."""
+    known = frame.loc[frame[column].notna()]
+    if not len(known):
+        return None, None
+    last = known.iloc[-1]
+    return pd.Timestamp(last["month"]).date(), float(last[column])
+
+
+def survival_long(frame: pd.DataFrame) -> pd.DataFrame:
+    """Observed, fitted and projected survival as one long frame for a line chart."""
+    observed = frame.loc[frame["observed_survival"].notna(), ["months_since_start", "observed_survival"]]
+    fitted = frame.loc[
+        frame["fitted_survival"].notna() & ~frame["is_projection"], ["months_since_start", "fitted_survival"]
+    ]
+    last_observed = frame.loc[~frame["is_projection"], "months_since_start"].max()
+    projected = frame.loc[
+        frame["fitted_survival"].notna()
+        & (frame["is_projection"] | (frame["months_since_start"] == last_observed)),
+        ["months_since_start", "fitted_survival"],
+    ]
+    parts = [
+        observed.rename(columns={"observed_survival": "survival"}).assign(series="Observed"),
+        fitted.rename(columns={"fitted_survival": "survival"}).assign(series="sBG fit"),
+        projected.rename(columns={"fitted_survival": "survival"}).assign(series="sBG projection"),
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def of_dimension(frame: pd.DataFrame, dimension: str, value: str) -> pd.DataFrame:
+    """Rows of one dimension value of a mart with dimension/dimension_value columns."""
+    chosen = frame.loc[(frame["dimension"] == dimension) & (frame["dimension_value"] == value)]
+    return chosen.reset_index(drop=True)
+
+
+def segment_label(segment: str) -> str:
+    """`all` as `All customers`, a segment as itself."""
+    return "All customers" if segment == "all" else segment.replace("_", " ")
+
+
+def simple_cltv_by_segment(frame: pd.DataFrame, month: date) -> pd.DataFrame:
+    """Simple CLTV of each segment in `month` (segments without a value left out)."""
+    rows = frame.loc[(frame["dimension"] == "segment") & (pd.to_datetime(frame["month"]).dt.date == month)]
+    rows = rows.loc[rows["cltv_simple"].notna()]
+    return pd.DataFrame({"segment": rows["dimension_value"].map(segment_label), "cltv_simple": rows["cltv_simple"]})
+
+
+def fit_notes(spread: pd.DataFrame) -> list[str]:
+    """Why a segment's prediction uses the overall fit, or none, in words."""
+    notes = []
+    for row in spread.itertuples():
+        if row.sbg_fit_source == "overall":
+            notes.append(f"{segment_label(row.segment)}: uses the model fitted on all customers. {row.sbg_fit_note}")
+        elif row.sbg_fit_source == "none":
+            notes.append(f"{segment_label(row.segment)}: no prediction. {row.sbg_fit_note}")
+    return notes
+
+
+def curve_segments(curves: pd.DataFrame) -> list[str]:
+    """`all` first, then the segments."""
+    segments = sorted(set(curves["segment"]) - {"all"})
+    return (["all"] if "all" in set(curves["segment"]) else []) + segments
+
+
+def of_segment(curves: pd.DataFrame, segment: str) -> pd.DataFrame:
+    """Rows of one segment of retention_curves."""
+    return curves.loc[curves["segment"] == segment].reset_index(drop=True)
+
+
+def fit_summary(curve: pd.DataFrame) -> str:
+    """The fitted parameters and where they come from, in words."""
+    if curve.empty:
+        return ""
+    first = curve.iloc[0]
+    if first["sbg_fit_source"] == "none" or is_missing(first["sbg_alpha"]):
+        return f"No model could be fitted. {first['sbg_fit_note'] or ''}".strip()
+    text = (
+        f"Shifted-beta-geometric fit: alpha = {float(first['sbg_alpha']):.3g}, beta = {float(first['sbg_beta']):.3g} "
+        f"(the churn probability varies across customers as Beta(alpha, beta)); dashed: projection beyond the "
+        "oldest observed age."
+    )
+    if first["sbg_fit_source"] == "overall":
+        text += f" {first['sbg_fit_note']}"
+    return text
+
+
+def quarantine_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Quarantined raw rows per table and reason, largest first."""
+    quarantined = frame.loc[frame["outcome"] == "quarantined"]
+    return quarantined[["table_name", "reason", "row_count", "share_of_raw_rows"]].sort_values(
+        ["row_count", "table_name"], ascending=[False, True]
+    ).reset_index(drop=True)
+
+
+def quarantine_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine counts with readable names; the share in percent of the table's raw rows."""
+    return pd.DataFrame({
+        "Table": frame["table_name"],
+        "Reason": frame["reason"].fillna("").str.replace("_", " "),
+        "Rows": frame["row_count"],
+        "Share of the table": 100 * frame["share_of_raw_rows"].astype(float),
+    })
+
+
+def readable_quarantine(frame: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine counts with a `table: reason` label for charts."""
+    labelled = frame.copy()
+    labelled["table_and_reason"] = labelled["table_name"] + ": " + labelled["reason"].fillna("").str.replace("_", " ")
+    return labelled
+
+
+def build_details(info: dict[str, object]) -> pd.DataFrame:
+    """marts.build_info as two columns, in words."""
+    labels = {
+        "built_at": "Build started (UTC)",
+        "as_of_date": "As-of date",
+        "raw_path": "Raw data read from",
+        "raw_format": "Raw format",
+        "reporting_currency": "Reporting currency",
+        "package_name": "dbt project",
+        "package_version": "Package version",
+        "dbt_version": "dbt version",
+        "target_type": "Database",
+        "invocation_id": "dbt invocation id",
+    }
+    return pd.DataFrame({"Item": list(labels.values()), "Value": [str(info.get(key, "")) for key in labels]})
+
+
+def rows_per_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per raw table: rows read, staged, quarantined and collapsed duplicates."""
+    pivot = frame.pivot_table(
+        index="table_name", columns="outcome", values="row_count", aggfunc="sum", fill_value=0
+    ).reset_index()
+    for outcome in ("staged", "quarantined", "collapsed_duplicate"):
+        if outcome not in pivot.columns:
+            pivot[outcome] = 0
+    raw = frame.groupby("table_name", as_index=False)["table_raw_rows"].max()
+    merged = raw.merge(pivot, on="table_name")
+    return merged[["table_name", "table_raw_rows", "staged", "quarantined", "collapsed_duplicate"]]
+
+
+TIER_ORDER = ("high", "medium", "low")
+
+
+def reasons_in_words(signals: str | None) -> str:
+    """`inactive, detractor` → `No product activity for 30 days or more; Latest survey answer was unhappy ...`."""
+    from lib.definitions import signal_label
+
+    if not signals or is_missing(signals):
+        return "No warning sign fires"
+    return "; ".join(signal_label(code.strip()) for code in str(signals).split(",") if code.strip())
+
+
+def at_risk_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The health list as a customer-success lead reads it: reasons in words, readable column names."""
+    labels = frame["signals"].map(reasons_in_words) if len(frame) else pd.Series([], dtype=str)
+    return pd.DataFrame({
+        "Customer": frame["customer_id"],
+        "Risk": frame["risk_tier"],
+        "Risk score": frame["risk_score"],
+        "MRR at risk": frame["current_mrr"],
+        "Why": labels,
+        "Days since last activity": frame["days_since_last_activity"],
+        "Activity change (30 days)": frame["activity_change_pct"],
+        "Segment": frame["segment"],
+        "Plan": frame["plan_interval"],
+        "Country": frame["country"],
+        "Months as customer": frame["tenure_months"],
+    })
+
+
+def at_risk_export(frame: pd.DataFrame) -> str:
+    """The CSV for a CRM import: one row per customer, codes and words, largest MRR at risk first."""
+    export = frame.assign(reasons=frame["signals"].map(reasons_in_words) if len(frame) else "")
+    columns = [
+        "customer_id", "as_of_date", "risk_tier", "risk_score", "current_mrr", "signals", "reasons",
+        "days_since_last_activity", "activity_last_30d", "activity_prev_30d", "activity_change_pct",
+        "segment", "country", "acquisition_channel", "plan_interval", "tenure_months",
+    ]
+    return export[columns].to_csv(index=False)
+
+
+def tier_summary(totals: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Customers and MRR per tier (0 for a tier with nobody), and the shares of all MRR."""
+    total_mrr = float(totals["mrr"].sum()) if len(totals) else 0.0
+    summary = {}
+    for tier in TIER_ORDER:
+        row = totals.loc[totals["risk_tier"] == tier]
+        mrr = float(row["mrr"].iloc[0]) if len(row) else 0.0
+        summary[tier] = {
+            "customers": int(row["customers"].iloc[0]) if len(row) else 0,
+            "mrr": mrr,
+            "mrr_share": mrr / total_mrr if total_mrr else None,
+        }
+    return summary
+
+
+def signal_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """How many customers of the list each signal fires for, and their MRR, largest first."""
+    from lib.definitions import signal_label
+
+    exploded = frame.assign(signal=frame["signals"].fillna("").str.split(", ")).explode("signal")
+    exploded = exploded.loc[exploded["signal"].fillna("") != ""]
+    grouped = exploded.groupby("signal", as_index=False).agg(
+        customers=("customer_id", "count"), mrr=("current_mrr", "sum")
+    )
+    grouped["reason"] = grouped["signal"].map(signal_label)
+    return grouped.sort_values("mrr", ascending=False).reset_index(drop=True)
+
+
+def tiers_by_month(history: pd.DataFrame) -> pd.DataFrame:
+    """MRR per risk tier at each past month end, tiers in words, for stacked bars."""
+    frame = history.loc[history["risk_tier"].isin(["high", "medium"])].copy()
+    frame["tier"] = frame["risk_tier"].map({"high": "High risk", "medium": "Medium risk"})
+    return frame[["month", "tier", "mrr", "customers"]]
+
+
+LIST_ROWS_SHOWN = 500
+
+
+def share_at_risk(summary: dict[str, dict[str, float]]) -> float | None:
+    """MRR share of the high and medium tiers."""
+    total = sum(tier["mrr"] for tier in summary.values())
+    return (summary["high"]["mrr"] + summary["medium"]["mrr"]) / total if total else None
+
+
+def backtest_latest(backtest: pd.DataFrame) -> dict[str, object] | None:
+    """The latest judged month end of the backtest, or None."""
+    if backtest.empty:
+        return None
+    row = backtest.iloc[-1].to_dict()
+    row["month"] = pd.Timestamp(row["month"]).date()
+    return row

@@ -1,0 +1,42 @@
+"""Plain messages for a warehouse or mart that is not there, instead of a traceback."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.warehouse import BUILD_COMMAND, WAREHOUSE_ENV, warehouse_path
+
+
+def no_warehouse(reason: str) -> None:
+    """No published warehouse can be read: say why and how to build one."""
+    st.title("Churn and retention")
+    st.warning(f"**No data to show yet.** {reason}", icon=":material/database:")
+    st.markdown(
+        "Build the sample warehouse (generate data, build the marts, check them and publish) with:"
+    )
+    st.code(BUILD_COMMAND, language="bash")
+    st.caption(
+        f"The dashboard reads the published file `{warehouse_path()}`; set `{WAREHOUSE_ENV}` to read another "
+        "one. To build your own raw data, see the README (`python -m churn_warehouse build --raw-path ...`)."
+    )
+
+
+def no_complete_month() -> None:
+    """The warehouse is there but holds no complete month."""
+    no_warehouse(
+        "The published warehouse has no complete month with a paying customer yet, so there is nothing to "
+        "chart. Check the raw data and the as-of date, then rebuild."
+    )
+
+
+def marts_missing(title: str, marts: list[str]) -> None:
+    """A page's marts are not in the published file: its title, which marts, and how to build them."""
+    st.title(title)
+    names = ", ".join(f"`{mart}`" for mart in marts)
+    st.info(
+        f"**This page needs {names}, which the published warehouse does not have yet.** "
+        "It appears once a build that includes it is published: rebuild with the command below "
+        "(a failed build leaves the current marts in place).",
+        icon=":material/hourglass_top:",
+    )
+    st.code(BUILD_COMMAND, language="bash")

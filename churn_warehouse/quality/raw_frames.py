@@ -1,0 +1,430 @@
+"""What the raw suites validate: small frames of aggregates that DuckDB computes straight from the raw files.
+
+No raw row is loaded into pandas: at 100,000 customers the events table alone has millions of rows. The
+frames are one row per table, per contract column, per day or month, so they stay a few thousand rows at
+any scale, and DuckDB streams the files to compute them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from churn_warehouse.quality.bounds import MAD_TO_SD, Bounds, robust_bounds, trailing_median_and_mad
+from churn_warehouse.quality.contract import (
+    TABLE_CHECKS,
+    TableContract,
+    load_raw_contract,
+    raw_file_pattern,
+    raw_reader_sql,
+)
+from churn_warehouse.quality.settings import QualitySettings
+
+# DuckDB type name (without parameters) -> the family the type rules of raw_suites.py speak of.
+_TYPE_FAMILIES = {
+    "VARCHAR": "text",
+    "TINYINT": "integer", "SMALLINT": "integer", "INTEGER": "integer", "BIGINT": "integer",
+    "HUGEINT": "integer", "UTINYINT": "integer", "USMALLINT": "integer", "UINTEGER": "integer",
+    "UBIGINT": "integer",
+    "DECIMAL": "decimal", "DOUBLE": "float", "FLOAT": "float",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp", "TIMESTAMP_S": "timestamp", "TIMESTAMP_MS": "timestamp",
+    "TIMESTAMP_NS": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamp_tz",
+    "BOOLEAN": "boolean",
+}
+
+
+def type_family(stored_type: str | None, raw_format: str) -> str | None:
+    """The family of a stored column type; every CSV column is read as text and cast by staging: `csv_text`."""
+    if stored_type is None:
+        return None
+    if raw_format == "csv":
+        return "csv_text"
+    base = stored_type.split("(")[0].strip().upper()
+    return _TYPE_FAMILIES.get(base, base.lower())
+
+
+@dataclass
+class ProfileFrame:
+    """One raw table's monthly profile and, per measure, its bounds from history (None: too little history)."""
+
+    table: str
+    frame: pd.DataFrame
+    bounds: dict[str, Bounds | None] = field(default_factory=dict)
+    raw_columns: dict[str, str] = field(default_factory=dict)
+
+
+class RawInputs:
+    """The raw files of one build, opened in an in-memory DuckDB the way the dbt hook opens them."""
+
+    def __init__(
+        self,
+        raw_path: Path,
+        raw_format: str,
+        as_of_date: date | str | None,
+        settings: QualitySettings,
+        max_rate_age_days: int = 7,
+    ) -> None:
+        self.raw_path = Path(raw_path)
+        self.raw_format = raw_format
+        self.settings = settings
+        self.max_rate_age_days = max_rate_age_days
+        self.contract: dict[str, TableContract] = load_raw_contract()
+        self.connection = duckdb.connect(
+            config={
+                "memory_limit": os.environ.get("CHURN_WAREHOUSE_MEMORY_LIMIT", "3GB"),
+                "threads": int(os.environ.get("CHURN_WAREHOUSE_DUCKDB_THREADS", "2")),
+            }
+        )
+        # Set after connecting: the time-zone setting needs the built-in icu extension, loaded by then.
+        self.connection.execute("set TimeZone = 'UTC'")
+        self.sources: dict[str, str | None] = {}
+        self.stored_types: dict[str, dict[str, str]] = {}
+        for table in self.contract:
+            pattern = raw_file_pattern(self.raw_path, raw_format, table)
+            self.sources[table] = pattern
+            if pattern is None:
+                continue
+            self.connection.execute(f"create view raw_{table} as select * from {raw_reader_sql(pattern, raw_format)}")
+            described = self.connection.execute(f"describe raw_{table}").fetchall()
+            self.stored_types[table] = {row[0].lower(): row[1] for row in described}
+        self._dated: set[str] = set()
+        for table in self.contract:
+            if self._create_dated_view(table):
+                self._create_daily_table(table)
+                self._dated.add(table)
+        self.as_of_date = self._resolve_as_of_date(as_of_date)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    # ------------------------------------------------------------------ helpers
+
+    def is_present(self, table: str) -> bool:
+        return self.sources.get(table) is not None
+
+    def has_column(self, table: str, column: str) -> bool:
+        return column in self.stored_types.get(table, {})
+
+    def _timestamp_sql(self, table: str, column: str) -> str:
+        """The column as a UTC timestamp, as staging's cast_raw reads it (text with an offset is converted)."""
+        stored = self.stored_types[table][column].upper()
+        if stored.startswith("TIMESTAMP") and "TIME ZONE" not in stored:
+            return f'cast("{column}" as timestamp)'
+        return f"timezone('UTC', try_cast(cast(\"{column}\" as varchar) as timestamptz))"
+
+    def _date_sql(self, table: str, column: str) -> str:
+        if self.contract[table].contract_type(column) == "date":
+            return f"try_cast(cast(\"{column}\" as varchar) as date)"
+        return f"cast({self._timestamp_sql(table, column)} as date)"
+
+    def _create_dated_view(self, table: str) -> bool:
+        """`dated_<table>`: every raw row with `row_date`, its time column's date (invoice lines: their invoice's)."""
+        checks = TABLE_CHECKS[table]
+        if checks.time_column is None or not self.is_present(table):
+            return False
+        if table == "invoice_lines":
+            if not (self.is_present("invoices") and self.has_column("invoices", "issued_at")
+                    and self.has_column("invoices", "invoice_id") and self.has_column(table, "invoice_id")):
+                return False
+            self.connection.execute(
+                f"""
+                create view dated_invoice_lines as
+                with invoice_dates as (
+                    select
+                        cast(invoice_id as varchar) as invoice_id,
+                        min({self._date_sql('invoices', 'issued_at')}) as row_date
+                    from raw_invoices
+                    group by 1
+                )
+                select invoice_dates.row_date, raw_invoice_lines.*
+                from raw_invoice_lines
+                left join invoice_dates on cast(raw_invoice_lines.invoice_id as varchar) = invoice_dates.invoice_id
+                """
+            )
+            return True
+        if not self.has_column(table, checks.time_column):
+            return False
+        self.connection.execute(
+            f"create view dated_{table} as "
+            f"select {self._date_sql(table, checks.time_column)} as row_date, * from raw_{table}"
+        )
+        return True
+
+    def _null_columns(self, table: str) -> list[str]:
+        """The nullable attribute columns of `table` that the file has."""
+        return [column for column in TABLE_CHECKS[table].nullable if self.has_column(table, column)]
+
+    def _distributions(self, table: str, aggregate: str) -> list[tuple[str, str, str]]:
+        """(measure, value SQL, row filter) of the table's distribution measures with `aggregate` the file can give."""
+        found = []
+        for measure, column, kind, row_filter in TABLE_CHECKS[table].distributions:
+            needed = [column, *_filter_columns(row_filter)]
+            if kind == aggregate and all(self.has_column(table, part) for part in needed):
+                found.append((measure, f"try_cast(cast(\"{column}\" as varchar) as double)", row_filter))
+        return found
+
+    def _create_daily_table(self, table: str) -> None:
+        """`daily_<table>`: per row date (null: no date), rows, nulls of each nullable column, sums for mean measures.
+
+        One scan of the raw file; freshness, volume, null shares and mean scores all read this small table.
+        """
+        selects = ["count(*) as row_count"]
+        for column in self._null_columns(table):
+            is_null = f"nullif(cast(\"{column}\" as varchar), '') is null"
+            selects.append(f"count(*) filter (where {is_null}) as nulls__{column}")
+        for measure, value, row_filter in self._distributions(table, "mean"):
+            selects.append(f"sum({value}) filter (where {row_filter}) as sum__{measure}")
+            selects.append(f"count({value}) filter (where {row_filter}) as count__{measure}")
+        self.connection.execute(
+            f"create temp table daily_{table} as select row_date, {', '.join(selects)} from dated_{table} group by 1"
+        )
+
+    def _resolve_as_of_date(self, as_of_date: date | str | None) -> date:
+        """The dbt var, or what int_as_of_date computes: the latest event or invoice date not after today (UTC)."""
+        if as_of_date:
+            return as_of_date if isinstance(as_of_date, date) else date.fromisoformat(str(as_of_date))
+        today = datetime.now(timezone.utc).date()
+        parts = [f"select row_date from daily_{table}" for table in ("events", "invoices") if table in self._dated]
+        latest = None
+        if parts:
+            latest = self.connection.execute(
+                f"select max(row_date) from ({' union all '.join(parts)}) where row_date <= ?", [today]
+            ).fetchall()[0][0]
+        return latest or today
+
+    # ------------------------------------------------------------------ frames
+
+    def tables_frame(self) -> pd.DataFrame:
+        """One row per contract table: required or not, present or not, where it was read from, its row count."""
+        rows = []
+        for name, table in self.contract.items():
+            count = None
+            if name in self._dated:
+                count = self.connection.execute(f"select sum(row_count) from daily_{name}").fetchall()[0][0] or 0
+            elif self.is_present(name):
+                count = self.connection.execute(f"select count(*) from raw_{name}").fetchall()[0][0]
+            rows.append({
+                "table_name": name,
+                "is_required": table.required,
+                "is_present": self.is_present(name),
+                "source": self.sources[name] or f"{self.raw_path}/{name}.{self.raw_format} (absent)",
+                "row_count": count,
+            })
+        return pd.DataFrame(rows).astype({"row_count": "Int64"})
+
+    def columns_frame(self) -> pd.DataFrame:
+        """One row per contract column of each present table: the contract type and the type stored in the file."""
+        rows = []
+        for name, table in self.contract.items():
+            if not self.is_present(name):
+                continue
+            for column, contract_type in table.columns:
+                stored = self.stored_types[name].get(column)
+                rows.append({
+                    "table_name": name,
+                    "column_name": column,
+                    "contract_type": contract_type,
+                    "stored_type": stored,
+                    "stored_family": type_family(stored, self.raw_format),
+                })
+        columns = ["table_name", "column_name", "contract_type", "stored_type", "stored_family"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def freshness_frame(self) -> pd.DataFrame:
+        """One row per dated table: its latest row date on or before the as-of date and how many days that is behind."""
+        rows = []
+        for name in self.contract:
+            if name not in self._dated:
+                continue
+            latest, dated_rows = self.connection.execute(
+                f"select max(row_date), sum(row_count) from daily_{name} where row_date <= ?", [self.as_of_date]
+            ).fetchall()[0]
+            rows.append({
+                "table_name": name,
+                "time_column": TABLE_CHECKS[name].time_column,
+                "latest_date": pd.Timestamp(latest) if latest else pd.NaT,
+                "days_behind_as_of": (self.as_of_date - latest).days if latest else None,
+                "dated_rows": dated_rows,
+            })
+        frame = pd.DataFrame(
+            rows, columns=["table_name", "time_column", "latest_date", "days_behind_as_of", "dated_rows"]
+        )
+        return frame.astype({"days_behind_as_of": "Int64", "dated_rows": "Int64"})
+
+    def freshness_limit(self, table: str) -> int:
+        """Days a table's latest row may lie before the as-of date."""
+        kind = TABLE_CHECKS[table].freshness_kind
+        if table == "exchange_rates":
+            return self.max_rate_age_days
+        return {
+            "billing": self.settings.freshness_days_billing,
+            "activity": self.settings.freshness_days_activity,
+        }.get(kind, self.settings.freshness_days_other)
+
+    def _daily_counts(self, table: str) -> pd.DataFrame:
+        """Rows per day from the table's first day to the as-of date, days without rows included as 0."""
+        return self.connection.execute(
+            f"""
+            with counted as (
+                select row_date, row_count
+                from daily_{table}
+                where row_date <= $as_of
+            ),
+            calendar as (
+                select cast(unnest(range(min(row_date), cast($as_of as date) + 1, interval 1 day)) as date) as row_date
+                from counted
+            )
+            select calendar.row_date as period_start, coalesce(counted.row_count, 0) as row_count
+            from calendar
+            left join counted on calendar.row_date = counted.row_date
+            order by 1
+            """,
+            {"as_of": self.as_of_date},
+        ).df()
+
+    def _monthly_counts(self, table: str) -> pd.DataFrame:
+        """Rows per complete calendar month, after the table's first (partial) month, months without rows as 0."""
+        counts = self._daily_counts(table)
+        if counts.empty:
+            return counts.assign(days=pd.Series(dtype=int))
+        counts["period_start"] = pd.to_datetime(counts["period_start"]).dt.to_period("M").dt.to_timestamp()
+        monthly = counts.groupby("period_start", as_index=False).agg(row_count=("row_count", "sum"))
+        monthly["days"] = monthly["period_start"].dt.days_in_month
+        as_of_month = pd.Timestamp(self.as_of_date).to_period("M").to_timestamp()
+        complete = monthly["period_start"] < as_of_month
+        if pd.Timestamp(self.as_of_date) == (as_of_month + pd.offsets.MonthEnd(0)):
+            complete |= monthly["period_start"] == as_of_month
+        return monthly[complete].iloc[1:].reset_index(drop=True)
+
+    def volume_frame(self) -> pd.DataFrame:
+        """Per day (or complete month) and table: rows, the bounds from the trailing window, and the robust z.
+
+        Only periods with a full trailing window, after a warm-up as long again, and with a baseline big
+        enough to be checked are kept: the frame is exactly what the volume suite covers.
+        """
+        settings = self.settings
+        parts = []
+        for name in self.contract:
+            grain = TABLE_CHECKS[name].volume_grain
+            if grain is None or name not in self._dated:
+                continue
+            if grain == "day":
+                counts = self._daily_counts(name)
+                window = settings.volume_window_days
+                values = counts["row_count"].to_numpy(float)
+                medians, mads = trailing_median_and_mad(values, window)
+                sd = np.maximum(MAD_TO_SD * mads, np.sqrt(np.maximum(medians, 1.0)))
+                checked = (np.arange(len(values)) >= 2 * window) & (medians >= settings.volume_min_daily_rows)
+                expected = medians
+            else:
+                counts = self._monthly_counts(name)
+                window = settings.volume_window_months
+                days = counts["days"].to_numpy(float)
+                rates = counts["row_count"].to_numpy(float) / np.maximum(days, 1)
+                medians, mads = trailing_median_and_mad(rates, window)
+                sd_rate = np.maximum(MAD_TO_SD * mads, settings.volume_monthly_relative_floor * medians)
+                values = counts["row_count"].to_numpy(float)
+                expected, sd = medians * days, sd_rate * days
+                checked = ~np.isnan(medians) & (expected >= settings.volume_min_monthly_rows)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                z = (values - expected) / sd
+            part = pd.DataFrame({
+                "table_name": name,
+                "period": grain,
+                "period_start": pd.to_datetime(counts["period_start"]),
+                "row_count": values.astype("int64"),
+                "expected_rows": np.round(expected, 1),
+                "expected_low": np.round(np.maximum(expected - settings.volume_k * sd, 0), 1),
+                "expected_high": np.round(expected + settings.volume_k * sd, 1),
+                "robust_z": np.round(z, 2),
+            })[checked]
+            parts.append(part)
+        columns = ["table_name", "period", "period_start", "row_count", "expected_rows", "expected_low",
+                   "expected_high", "robust_z"]
+        if not parts:
+            return pd.DataFrame(columns=columns)
+        return pd.concat(parts, ignore_index=True)[columns]
+
+    def profile_frame(self, table: str) -> ProfileFrame | None:
+        """Per month up to the as-of month: null shares of the nullable attribute columns and distribution measures.
+
+        `is_recent` marks the months checked; the bounds of each measure come from the history months before
+        them (those with enough rows), median ± k · robust sd.
+        """
+        checks = TABLE_CHECKS[table]
+        if table not in self._dated or not (checks.nullable or checks.distributions):
+            return None
+        settings = self.settings
+        selects, raw_columns, kinds = [], {}, {}
+        for column in self._null_columns(table):
+            measure = f"null_share__{column}"
+            selects.append(f"sum(nulls__{column}) / sum(row_count) as {measure}")
+            raw_columns[measure], kinds[measure] = column, "null_share"
+        for measure, _, _ in self._distributions(table, "mean"):
+            selects.append(f"sum(sum__{measure}) / nullif(sum(count__{measure}), 0) as {measure}")
+            selects.append(f"sum(count__{measure}) as {measure}__rows")
+        medians = self._distributions(table, "median")
+        if not selects and not medians:
+            return None
+        frame = self.connection.execute(
+            f"""
+            select cast(date_trunc('month', row_date) as date) as month, sum(row_count) as row_count
+                {''.join(', ' + select for select in selects)}
+            from daily_{table}
+            where row_date <= ?
+            group by 1
+            order by 1
+            """,
+            [self.as_of_date],
+        ).df()
+        if medians:
+            # Medians do not add up over days: these read the raw rows again (billing tables, a few columns).
+            median_frame = self.connection.execute(
+                f"""
+                select cast(date_trunc('month', row_date) as date) as month,
+                    {', '.join(f"median({value}) filter (where {row_filter}) as {measure}, "
+                               f"count({value}) filter (where {row_filter}) as {measure}__rows"
+                               for measure, value, row_filter in medians)}
+                from dated_{table}
+                where row_date <= ?
+                group by 1
+                """,
+                [self.as_of_date],
+            ).df()
+            frame = frame.merge(median_frame, on="month", how="left")
+        for measure, column, _, _ in TABLE_CHECKS[table].distributions:
+            if measure in frame.columns:
+                raw_columns[measure], kinds[measure] = column, "distribution"
+        frame["month"] = pd.to_datetime(frame["month"])
+        as_of_month = pd.Timestamp(self.as_of_date).to_period("M").to_timestamp()
+        recent_start = as_of_month - pd.DateOffset(months=settings.recent_months - 1)
+        history_start = recent_start - pd.DateOffset(months=settings.history_months)
+        frame["is_recent"] = frame["month"] >= recent_start
+        is_history = (frame["month"] >= history_start) & (frame["month"] < recent_start)
+        bounds: dict[str, Bounds | None] = {}
+        for measure, kind in kinds.items():
+            rows = frame[f"{measure}__rows"] if kind == "distribution" else frame["row_count"]
+            # A month with too few rows says little: its measure is left out of history and of the check.
+            frame.loc[rows < settings.profile_min_rows, measure] = np.nan
+            history = frame.loc[is_history, measure].dropna().to_numpy(float)
+            if history.size < settings.profile_min_history_months:
+                bounds[measure] = None
+                continue
+            median = float(np.median(history))
+            floor = (settings.null_share_floor if kind == "null_share"
+                     else settings.distribution_relative_floor * abs(median))
+            bounds[measure] = robust_bounds(history, settings.profile_k, floor)
+        keep = ["month", "row_count", "is_recent", *kinds]
+        return ProfileFrame(table=table, frame=frame[keep], bounds=bounds, raw_columns=raw_columns)
+
+
+def _filter_columns(row_filter: str) -> list[str]:
+    """The column a simple `column = 'value'` filter reads."""
+    return [row_filter.split("=")[0].strip()]

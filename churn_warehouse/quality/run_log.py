@@ -1,0 +1,120 @@
+"""The data-quality run log: one JSON line per run of the main job, kept beside the published warehouse.
+
+Every run is logged, failed ones included, outside the published file, so a failed run is recorded while the
+published marts stay unchanged. A run that publishes also writes the whole log (this run included) into the
+build file as `marts.data_quality_runs` just before the file is published, with the fixed schema below.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+LOG_NAME = "data_quality_runs.jsonl"
+
+# marts.data_quality_runs: one row per run and step (each GX suite, and the dbt build itself).
+DATA_QUALITY_RUNS_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("run_id", "varchar", "identifier of the run of the main job"),
+    ("run_started_at", "timestamp", "when the run started (UTC)"),
+    ("run_finished_at", "timestamp", "when the run finished (UTC)"),
+    ("run_outcome", "varchar", "published, blocked_by_raw_validation, dbt_build_failed or "
+                               "blocked_by_mart_validation"),
+    ("is_published", "boolean", "whether the run replaced the published warehouse"),
+    ("stage", "varchar", "raw (before dbt build), dbt (the build itself) or marts (after it)"),
+    ("suite_name", "varchar", "the GX suite, dbt_build, or (stage error) when a stage could not run"),
+    ("suite_status", "varchar", "passed, warning (only warnings failed), failed (a blocking check failed), "
+                                "not_run"),
+    ("evaluated_expectations", "bigint", "expectations evaluated by the suite (0 for dbt_build)"),
+    ("failed_blocking_expectations", "bigint", "blocking expectations that failed"),
+    ("failed_warning_expectations", "bigint", "warning expectations that failed"),
+    ("failed_expectations", "varchar", "the failed expectations, '; '-separated: severity, table, column, rule"),
+)
+
+
+def log_path_for(published_db: Path) -> Path:
+    """The run log sits beside the published warehouse file."""
+    return Path(published_db).resolve().parent / LOG_NAME
+
+
+def append_run(log_path: Path, record: dict[str, object]) -> None:
+    """Append one run to the log (one JSON object per line)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("a", encoding="utf-8") as log:
+        log.write(json.dumps(record, default=str, sort_keys=True) + "\n")
+
+
+def read_runs(log_path: Path) -> list[dict[str, object]]:
+    """Every run in the log, oldest first; a line that is not a JSON object is skipped."""
+    if not log_path.exists():
+        return []
+    runs = []
+    for line in log_path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            runs.append(record)
+    return runs
+
+
+def run_rows(record: dict[str, object]) -> list[tuple[object, ...]]:
+    """The rows of marts.data_quality_runs for one logged run."""
+    failed_by_suite: dict[str, list[str]] = {}
+    for failure in record.get("failed_expectations", []) or []:
+        failed_by_suite.setdefault(failure["suite"], []).append(
+            f"{failure['severity']} {failure['table']}.{failure['column']}: {failure['rule']}"
+        )
+    common = (
+        record.get("run_id"), _utc(record.get("started_at")), _utc(record.get("finished_at")),
+        record.get("outcome"), bool(record.get("published")),
+    )
+    rows = []
+    for suite in record.get("suites", []) or []:
+        rows.append((
+            *common, suite.get("stage"), suite.get("suite"), suite.get("status"),
+            int(suite.get("evaluated", 0)), int(suite.get("blocking_failures", 0)), int(suite.get("warnings", 0)),
+            "; ".join(failed_by_suite.get(suite.get("suite"), [])) or None,
+        ))
+    for stage, error in (record.get("stage_errors") or {}).items():
+        rows.append((*common, stage, "(stage error)", "failed", 0, 1, 0, str(error)))
+    dbt = record.get("dbt") or {}
+    dbt_status = "not_run" if not dbt.get("ran") else ("passed" if dbt.get("ok") else "failed")
+    rows.append((*common, "dbt", "dbt_build", dbt_status, 0, 0 if dbt_status != "failed" else 1, 0,
+                 dbt.get("error") if dbt_status == "failed" else None))
+    return rows
+
+
+def _utc(value: object) -> datetime | None:
+    """An ISO timestamp from the log as a naive UTC datetime (the log writes UTC with an offset)."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def write_runs_table(db_path: Path, runs: list[dict[str, object]]) -> int:
+    """(Re)create marts.data_quality_runs in the build file from `runs`; returns the number of rows written."""
+    rows = [row for record in runs for row in run_rows(record)]
+    columns = ", ".join(f"{name} {data_type}" for name, data_type, _ in DATA_QUALITY_RUNS_COLUMNS)
+    with duckdb.connect(str(db_path)) as connection:
+        connection.execute("create schema if not exists marts")
+        connection.execute("drop table if exists marts.data_quality_runs")
+        connection.execute(f"create table marts.data_quality_runs ({columns})")
+        for name, _, description in DATA_QUALITY_RUNS_COLUMNS:
+            connection.execute(
+                f"comment on column marts.data_quality_runs.{name} is '{description.replace(chr(39), chr(39) * 2)}'"
+            )
+        connection.execute(
+            "comment on table marts.data_quality_runs is 'Data-quality runs of the main job (written by "
+            "churn_warehouse.quality from data_quality_runs.jsonl, not by dbt): one row per run and step.'"
+        )
+        if rows:
+            placeholders = ", ".join("?" for _ in DATA_QUALITY_RUNS_COLUMNS)
+            connection.executemany(f"insert into marts.data_quality_runs values ({placeholders})", rows)
+    return len(rows)
