@@ -66,14 +66,7 @@ final as (
         months.month_end,
         combined.local_mrr,
         combined.last_month_local_mrr,
-        case
-            when combined.currency = '{{ var("reporting_currency") }}' then 1
-            else rates.rate_to_reporting
-        end as rate_to_reporting,
-        case
-            when combined.currency = '{{ var("reporting_currency") }}' then months.month_end
-            else rates.rate_date
-        end as rate_date
+        {{ rate_to_reporting_columns('combined.currency', 'months.month_end') }}
     from combined
     inner join months on combined.month = months.month
     left join rates

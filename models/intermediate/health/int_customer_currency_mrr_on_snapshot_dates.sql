@@ -68,14 +68,7 @@ final as (
         lines_in_force.local_mrr,
         lines_in_force.three_months_before_local_mrr,
         lines_in_force.interval_months,
-        case
-            when lines_in_force.currency = '{{ var("reporting_currency") }}' then 1
-            else rates.rate_to_reporting
-        end as rate_to_reporting,
-        case
-            when lines_in_force.currency = '{{ var("reporting_currency") }}' then lines_in_force.snapshot_date
-            else rates.rate_date
-        end as rate_date
+        {{ rate_to_reporting_columns('lines_in_force.currency', 'lines_in_force.snapshot_date') }}
     from lines_in_force
     left join rates
         on

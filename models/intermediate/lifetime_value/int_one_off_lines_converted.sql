@@ -42,14 +42,7 @@ rated as (
         invoices.currency,
         invoices.purchase_date,
         lines.amount as local_amount,
-        case
-            when invoices.currency = '{{ var("reporting_currency") }}' then 1
-            else rates.rate_to_reporting
-        end as rate_to_reporting,
-        case
-            when invoices.currency = '{{ var("reporting_currency") }}' then invoices.purchase_date
-            else rates.rate_date
-        end as rate_date
+        {{ rate_to_reporting_columns('invoices.currency', 'invoices.purchase_date') }}
     from lines
     inner join invoices on lines.invoice_id = invoices.invoice_id
     left join rates

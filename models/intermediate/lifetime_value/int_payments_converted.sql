@@ -38,14 +38,7 @@ rated as (
         payments.currency,
         payments.paid_date,
         payments.amount as local_amount,
-        case
-            when payments.currency = '{{ var("reporting_currency") }}' then 1
-            else rates.rate_to_reporting
-        end as rate_to_reporting,
-        case
-            when payments.currency = '{{ var("reporting_currency") }}' then payments.paid_date
-            else rates.rate_date
-        end as rate_date
+        {{ rate_to_reporting_columns('payments.currency', 'payments.paid_date') }}
     from payments
     inner join invoices on payments.invoice_id = invoices.invoice_id
     left join rates

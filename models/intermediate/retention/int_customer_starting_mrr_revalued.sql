@@ -55,14 +55,7 @@ final as (
         months.month,
         months.month_end,
         first_month_currencies.starting_local_mrr,
-        case
-            when first_month_currencies.currency = '{{ var("reporting_currency") }}' then 1
-            else rates.rate_to_reporting
-        end as rate_to_reporting,
-        case
-            when first_month_currencies.currency = '{{ var("reporting_currency") }}' then months.month_end
-            else rates.rate_date
-        end as rate_date
+        {{ rate_to_reporting_columns('first_month_currencies.currency', 'months.month_end') }}
     from first_month_currencies
     inner join months on first_month_currencies.cohort_month <= months.month
     left join rates
