@@ -53,22 +53,12 @@ activity_windows as (
         active.customer_id,
         active.snapshot_date,
         max(activity_periods.last_activity_date) as last_activity_date,
-        sum(
-            case
-                when activity_periods.period_end > {{ day_before[30] }}
-                    then activity_periods.activity_events
-                else 0
-            end
-        ) as activity_last_30d,
-        sum(
-            case
-                when
-                    activity_periods.period_end > {{ day_before[60] }}
-                    and activity_periods.period_end <= {{ day_before[30] }}
-                    then activity_periods.activity_events
-                else 0
-            end
-        ) as activity_prev_30d,
+        {{ sum_within(
+            'activity_periods.activity_events', 'activity_periods.period_end', day_before[30]
+        ) }} as activity_last_30d,
+        {{ sum_within(
+            'activity_periods.activity_events', 'activity_periods.period_end', day_before[60], day_before[30]
+        ) }} as activity_prev_30d,
         sum(activity_periods.emails_sent) as emails_sent_to_date,
         max(activity_periods.last_email_engaged_at) as last_email_engaged_at
     from active
@@ -83,41 +73,21 @@ account_windows as (
     select
         active.customer_id,
         active.snapshot_date,
-        sum(
-            case
-                when account_periods.period_end > {{ day_before[30] }}
-                    then account_periods.complaints_opened
-                else 0
-            end
-        ) as complaints_last_30d,
-        sum(
-            case
-                when
-                    account_periods.period_end > {{ day_before[60] }}
-                    and account_periods.period_end <= {{ day_before[30] }}
-                    then account_periods.complaints_opened
-                else 0
-            end
-        ) as complaints_prev_30d,
+        {{ sum_within(
+            'account_periods.complaints_opened', 'account_periods.period_end', day_before[30]
+        ) }} as complaints_last_30d,
+        {{ sum_within(
+            'account_periods.complaints_opened', 'account_periods.period_end', day_before[60], day_before[30]
+        ) }} as complaints_prev_30d,
         sum(account_periods.old_unresolved_change) as old_unresolved_complaints,
         max(account_periods.last_failed_charge_at) as last_failed_charge_at,
         max(account_periods.last_succeeded_charge_at) as last_succeeded_charge_at,
-        sum(
-            case
-                when account_periods.period_end > {{ day_before[90] }}
-                    then account_periods.one_off_spend
-                else 0
-            end
-        ) as one_off_spend_last_90d,
-        sum(
-            case
-                when
-                    account_periods.period_end > {{ day_before[180] }}
-                    and account_periods.period_end <= {{ day_before[90] }}
-                    then account_periods.one_off_spend
-                else 0
-            end
-        ) as one_off_spend_prev_90d,
+        {{ sum_within(
+            'account_periods.one_off_spend', 'account_periods.period_end', day_before[90]
+        ) }} as one_off_spend_last_90d,
+        {{ sum_within(
+            'account_periods.one_off_spend', 'account_periods.period_end', day_before[180], day_before[90]
+        ) }} as one_off_spend_prev_90d,
         sum(account_periods.surveys_sent) as surveys_sent_to_date,
         sum(account_periods.nps_answers) as nps_answers_to_date,
         sum(account_periods.csat_answers) as csat_answers_to_date
