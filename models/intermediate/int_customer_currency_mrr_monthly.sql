@@ -52,8 +52,8 @@ combined as (
         customer_id,
         currency,
         month,
-        sum(local_mrr) as local_mrr,
-        sum(last_month_local_mrr) as last_month_local_mrr
+        {{ exact_money("sum(local_mrr)") }} as local_mrr,
+        {{ exact_money("sum(last_month_local_mrr)") }} as last_month_local_mrr
     from this_and_last_month
     group by customer_id, currency, month
 ),

@@ -69,7 +69,7 @@ in_force as (
         billed_lines.plan_id,
         billed_lines.interval_months,
         billed_lines.amount,
-        billed_lines.amount / billed_lines.interval_months as local_mrr,
+        {{ exact_money("billed_lines.amount / billed_lines.interval_months") }} as local_mrr,
         billed_lines.period_start,
         billed_lines.period_end,
         case

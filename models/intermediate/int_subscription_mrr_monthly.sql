@@ -21,7 +21,7 @@ final as (
         lines.currency,
         months.month,
         months.month_end,
-        sum(lines.local_mrr) as local_mrr,
+        {{ exact_money("sum(lines.local_mrr)") }} as local_mrr,
         max(lines.interval_months) as interval_months
     from lines
     inner join months

@@ -45,8 +45,9 @@ lines_in_force as (
         lines.customer_id,
         lines.currency,
         valuation_days.snapshot_date,
-        sum(case when valuation_days.is_snapshot_day = 1 then lines.local_mrr else 0 end) as local_mrr,
-        sum(case when valuation_days.is_snapshot_day = 0 then lines.local_mrr else 0 end)
+        {{ exact_money("sum(case when valuation_days.is_snapshot_day = 1 then lines.local_mrr else 0 end)") }}
+            as local_mrr,
+        {{ exact_money("sum(case when valuation_days.is_snapshot_day = 0 then lines.local_mrr else 0 end)") }}
             as three_months_before_local_mrr,
         max(case when valuation_days.is_snapshot_day = 1 then lines.interval_months end) as interval_months
     from lines

@@ -182,7 +182,7 @@ final as (
         sum(old_unresolved_change) as old_unresolved_change,
         max(last_failed_charge_at) as last_failed_charge_at,
         max(last_succeeded_charge_at) as last_succeeded_charge_at,
-        sum(one_off_spend) as one_off_spend,
+        {{ round_money("sum(one_off_spend)") }} as one_off_spend,
         sum(surveys_sent) as surveys_sent,
         sum(nps_answers) as nps_answers,
         sum(csat_answers) as csat_answers

@@ -113,8 +113,8 @@ final as (
         coalesce(account_windows.old_unresolved_complaints, 0) as old_unresolved_complaints,
         account_windows.last_failed_charge_at,
         account_windows.last_succeeded_charge_at,
-        coalesce(account_windows.one_off_spend_last_90d, 0) as one_off_spend_last_90d,
-        coalesce(account_windows.one_off_spend_prev_90d, 0) as one_off_spend_prev_90d,
+        {{ round_money("coalesce(account_windows.one_off_spend_last_90d, 0)") }} as one_off_spend_last_90d,
+        {{ round_money("coalesce(account_windows.one_off_spend_prev_90d, 0)") }} as one_off_spend_prev_90d,
         coalesce(account_windows.surveys_sent_to_date, 0) as surveys_sent_to_date,
         coalesce(account_windows.nps_answers_to_date, 0) as nps_answers_to_date,
         coalesce(account_windows.csat_answers_to_date, 0) as csat_answers_to_date

@@ -41,7 +41,7 @@ customers as (
         dimensions.first_active_month,
         first_churns.first_churn_month,
         last_complete_month.month as last_complete_month,
-        coalesce(current_months.current_mrr, 0) as current_mrr
+        {{ round_money('coalesce(current_months.current_mrr, 0)') }} as current_mrr
     from dimensions
     cross join last_complete_month
     left join first_churns on dimensions.customer_id = first_churns.customer_id

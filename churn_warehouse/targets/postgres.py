@@ -1,0 +1,129 @@
+"""PostgreSQL I/O: raw files loaded with COPY, and frames read and written for the Python models' step.
+
+Connection settings come from the same environment variables as the `postgres` target of profiles.yml.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+import duckdb
+import pandas as pd
+import psycopg2
+from psycopg2 import sql
+
+from churn_warehouse.quality.contract import load_raw_contract, raw_file_pattern, raw_reader_sql
+
+# DuckDB type (as DESCRIBE prints it) -> PostgreSQL type; anything else is loaded as text.
+_POSTGRES_TYPES = {
+    "VARCHAR": "text",
+    "BOOLEAN": "boolean",
+    "TINYINT": "smallint",
+    "SMALLINT": "smallint",
+    "INTEGER": "integer",
+    "BIGINT": "bigint",
+    "HUGEINT": "numeric",
+    "FLOAT": "real",
+    "DOUBLE": "double precision",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+}
+
+
+def connection_settings() -> dict[str, object]:
+    """libpq settings from CHURN_WAREHOUSE_PG_HOST/PORT/USER/PASSWORD/DATABASE (the defaults of profiles.yml)."""
+    return {
+        "host": os.environ.get("CHURN_WAREHOUSE_PG_HOST", "127.0.0.1"),
+        "port": int(os.environ.get("CHURN_WAREHOUSE_PG_PORT", "5432")),
+        "user": os.environ.get("CHURN_WAREHOUSE_PG_USER", "postgres"),
+        "password": os.environ.get("CHURN_WAREHOUSE_PG_PASSWORD", ""),
+        "dbname": os.environ.get("CHURN_WAREHOUSE_PG_DATABASE", "churn_warehouse"),
+    }
+
+
+@contextmanager
+def connect() -> Iterator[psycopg2.extensions.connection]:
+    """A connection that commits when the block succeeds and is closed after it."""
+    connection = psycopg2.connect(**connection_settings())
+    try:
+        with connection:
+            yield connection
+    finally:
+        connection.close()
+
+
+def postgres_type(duckdb_type: str) -> str:
+    """The PostgreSQL column type for a DuckDB column type; decimals keep precision and scale."""
+    if duckdb_type.startswith("DECIMAL"):
+        return duckdb_type.replace("DECIMAL", "numeric")
+    return _POSTGRES_TYPES.get(duckdb_type, "text")
+
+
+def _create_and_copy(
+    cursor: psycopg2.extensions.cursor, schema: str, name: str, columns: list[tuple[str, str]], csv: IO[str]
+) -> None:
+    """(Re)create `schema.name` with `columns` (name, PostgreSQL type) and COPY the CSV (with header) into it."""
+    table = sql.Identifier(schema, name)
+    cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+    cursor.execute(sql.SQL("drop table if exists {} cascade").format(table))
+    cursor.execute(
+        sql.SQL("create table {} ({})").format(
+            table,
+            sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL(column_type)) for column, column_type in columns
+            ),
+        )
+    )
+    cursor.copy_expert(
+        sql.SQL("copy {} from stdin with (format csv, header true)").format(table).as_string(cursor),
+        csv,
+    )
+
+
+def _write_csv(relation: duckdb.DuckDBPyRelation, path: Path) -> None:
+    """The relation as CSV that PostgreSQL's COPY reads back exactly: nulls unquoted, empty strings quoted."""
+    relation.write_csv(str(path), header=True, quotechar='"', escapechar='"')
+
+
+def load_raw(raw_path: Path, raw_format: str, raw_schema: str) -> dict[str, int]:
+    """Load every raw table of the contract from `raw_path` into `raw_schema`, replacing what was there.
+
+    Columns keep the file's types (CSV: all text, cast and quarantined by dbt as on DuckDB). An absent
+    optional table becomes an empty table of text columns; an absent required one stops the load.
+    """
+    loaded: dict[str, int] = {}
+    scratch = tempfile.mkdtemp(prefix="churn_raw_")
+    reader = duckdb.connect()
+    reader.execute("set TimeZone = 'UTC'")
+    try:
+        with connect() as connection, connection.cursor() as cursor:
+            for table, contract in load_raw_contract().items():
+                pattern = raw_file_pattern(Path(raw_path), raw_format, table)
+                if pattern is None and contract.required:
+                    raise FileNotFoundError(f"Required raw table '{table}' is missing under {raw_path} ({raw_format}).")
+                if pattern is None:
+                    print(f"Optional raw table '{table}' is absent: the marts that need it will be empty.")
+                    columns = [(column, "text") for column in contract.column_names]
+                    header = io.StringIO(",".join(contract.column_names) + "\n")
+                    _create_and_copy(cursor, raw_schema, table, columns, header)
+                    loaded[table] = 0
+                    continue
+                relation = reader.sql(f"select * from {raw_reader_sql(pattern, raw_format)}")
+                columns = [(name, postgres_type(str(kind))) for name, kind in zip(relation.columns, relation.types)]
+                csv_path = Path(scratch) / f"{table}.csv"
+                _write_csv(relation, csv_path)
+                with csv_path.open(encoding="utf-8") as csv:
+                    _create_and_copy(cursor, raw_schema, table, columns, csv)
+                loaded[table] = cursor.rowcount
+                csv_path.unlink()
+    finally:
+        reader.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return loaded
