@@ -33,12 +33,13 @@ DEFAULT_BUILD_DB = PROJECT_DIR / "build" / "warehouse.duckdb"
 class BuildResult:
     """What one run did: whether it passed, what dbt and the validations printed, and the quality run behind it.
 
-    `quality` is None for a bare `dbt build` (run_dbt_build); build_and_publish always sets it.
+    `quality` is None for a bare `dbt build` (run_dbt_build); build_and_publish always sets it. `db_path` is
+    None for a build on a server target (run_server_build).
     """
 
     ok: bool
     output: str
-    db_path: Path
+    db_path: Path | None
     quality: QualityRun | None = None
 
 
@@ -46,6 +47,42 @@ def dbt_executable() -> str:
     """The dbt command of the running interpreter's environment."""
     candidate = Path(sys.executable).parent / "dbt"
     return str(candidate) if candidate.exists() else "dbt"
+
+
+def _run_dbt(arguments: list[str], env: dict[str, str], echo: bool) -> tuple[bool, str]:
+    """Run one dbt command in the project, streaming its output when `echo`; returns (passed, output)."""
+    process = subprocess.Popen(
+        [dbt_executable(), *arguments], cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        if echo:
+            print(line, end="", flush=True)
+    return process.wait() == 0, "".join(lines)
+
+
+def _dbt_build_arguments(target: str, work_dir: Path, dbt_vars: dict[str, object]) -> list[str]:
+    return [
+        "build",
+        "--target", target,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_DIR),
+        "--target-path", str(work_dir / "target"),
+        "--log-path", str(work_dir / "logs"),
+        "--vars", json.dumps(dbt_vars),
+    ]
+
+
+def _dbt_env(**extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CHURN_WAREHOUSE_VERSION": __version__,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **extra,
+    }
 
 
 def run_dbt_build(
@@ -62,32 +99,49 @@ def run_dbt_build(
     for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
         stale.unlink(missing_ok=True)
     work_dir = Path(work_dir or db_path.parent).resolve()
-    env = {
-        **os.environ,
-        "CHURN_WAREHOUSE_BUILD_DB": str(db_path),
-        "CHURN_WAREHOUSE_VERSION": __version__,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    command = [
-        dbt_executable(),
-        "build",
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(work_dir / "target"),
-        "--log-path", str(work_dir / "logs"),
-        "--vars", json.dumps(dbt_vars),
-        *(extra_args or []),
-    ]
-    process = subprocess.Popen(
-        command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    arguments = [*_dbt_build_arguments("duckdb", work_dir, dbt_vars), *(extra_args or [])]
+    ok, output = _run_dbt(arguments, _dbt_env(CHURN_WAREHOUSE_BUILD_DB=str(db_path)), echo)
+    return BuildResult(ok=ok, output=output, db_path=db_path)
+
+
+# The three phases of a build on a server target, where dbt cannot run the Python models (tag python_step):
+# the models and seeds they read, with those models' unit tests; then the Python models
+# (churn_warehouse.python_step); then every other model with every data test and the other unit tests.
+PYTHON_MODEL_INPUTS = ["--select", "+tag:python_step", "--exclude", "tag:python_step",
+                       "--resource-type", "model", "--resource-type", "seed", "--resource-type", "unit_test"]
+AFTER_PYTHON_MODELS = ["--exclude", "+tag:python_step,resource_type:model", "+tag:python_step,resource_type:seed",
+                       "--indirect-selection", "empty"]
+
+
+def run_server_build(
+    target: str,
+    dbt_vars: dict[str, object],
+    work_dir: Path,
+    *,
+    echo: bool = True,
+    extra_args: list[str] | None = None,
+) -> BuildResult:
+    """`dbt build` on a server target (postgres, spark) whose raw tables are loaded, in three phases."""
+    from churn_warehouse.python_step import run_python_models
+
+    work_dir = Path(work_dir).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    arguments = _dbt_build_arguments(target, work_dir, dbt_vars)
+    env = _dbt_env()
+    ok, first = _run_dbt([*arguments, *PYTHON_MODEL_INPUTS, *(extra_args or [])], env, echo)
+    if not ok:
+        return BuildResult(ok=False, output=first, db_path=None)
+    started = time.perf_counter()
+    written = run_python_models(target, work_dir / "target" / "manifest.json", PROJECT_DIR)
+    step = (
+        f"Python models step on {target}: "
+        + ", ".join(f"{name} ({rows} rows)" for name, rows in written.items())
+        + f" in {time.perf_counter() - started:.1f} s\n"
     )
-    lines = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line)
-        if echo:
-            print(line, end="", flush=True)
-    return BuildResult(ok=process.wait() == 0, output="".join(lines), db_path=db_path)
+    if echo:
+        print(step, end="", flush=True)
+    ok, last = _run_dbt([*arguments, *AFTER_PYTHON_MODELS, *(extra_args or [])], env, echo)
+    return BuildResult(ok=ok, output=first + step + last, db_path=None)
 
 
 def publish(build_db: Path, published_db: Path) -> None:

@@ -247,9 +247,10 @@ def fit_purchase_models(purchases: pd.DataFrame, *, min_customers: int = 10) -> 
 
     A model that cannot be fitted, and a Gamma-Gamma fit with q <= 1 (whose
     population mean spend p gamma / (q - 1) does not exist), leave a reason
-    instead of a fit.
+    instead of a fit. Customers are taken in customer_id order, so the fit does not depend on the order the
+    engine returned them in.
     """
-    frequency, recency, age, spend = _purchase_arrays(purchases)
+    frequency, recency, age, spend = _purchase_arrays(purchases.sort_values("customer_id", kind="stable"))
     n = len(purchases)
     bgnbd = gamma_gamma = None
     bgnbd_problem = gamma_gamma_problem = None

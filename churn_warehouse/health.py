@@ -139,7 +139,8 @@ def fit_logistic_by_snapshot(
     patterns = pd.DataFrame(design_matrix(training_rows, terms), columns=terms)
     patterns["churned"] = training_rows["churned"].astype(bool).to_numpy().astype(float)
     patterns["known_on"] = pd.to_datetime(training_rows["outcome_known_on"]).to_numpy()
-    patterns = patterns.groupby(list(patterns.columns), sort=False).size().reset_index(name="rows")
+    # Sorted groups: the fit sees the same rows in the same order whatever order the engine returned them in.
+    patterns = patterns.groupby(list(patterns.columns), sort=True).size().reset_index(name="rows")
     known_on = patterns["known_on"].to_numpy()
     features = patterns[terms].to_numpy()
     churned = patterns["churned"].to_numpy()

@@ -2,7 +2,8 @@
     Makes every raw table of the contract readable as a relation in `raw_schema` before the build.
     DuckDB: a view over the files in `raw_path` (format `raw_format`); an absent optional table becomes an
     empty view and is announced once; an absent required table stops the build, naming it.
-    Server targets: the tables are already there; an absent required one stops the build.
+    Server targets: the tables are already there; an absent required one stops the build. PostgreSQL also
+    gets its try_cast functions (postgres_try_cast_functions).
 -#}
 {% macro register_raw_tables() %}
     {{ return(adapter.dispatch('register_raw_tables', 'churn_warehouse')()) }}
@@ -18,6 +19,13 @@
         {%- endfor -%}
     {%- endif -%}
     select 1
+{% endmacro %}
+
+{% macro postgres__register_raw_tables() %}
+    {%- if execute -%}
+        {%- do create_postgres_try_cast_functions() -%}
+    {%- endif -%}
+    {{ return(default__register_raw_tables()) }}
 {% endmacro %}
 
 {% macro duckdb__register_raw_tables() %}

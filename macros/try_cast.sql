@@ -10,3 +10,7 @@
 {% macro duckdb__try_cast(expression, data_type) -%}
     try_cast({{ expression }} as {{ data_type }})
 {%- endmacro %}
+
+{% macro postgres__try_cast(expression, data_type) -%}
+    {{ postgres_try_cast_function(data_type) }}(cast({{ expression }} as text))
+{%- endmacro %}

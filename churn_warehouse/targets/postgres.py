@@ -37,6 +37,22 @@ _POSTGRES_TYPES = {
 }
 
 
+# PostgreSQL type (information_schema data_type) -> DuckDB type, for reading a table back; numeric is special.
+_DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "character varying": "VARCHAR",
+    "boolean": "BOOLEAN",
+    "smallint": "SMALLINT",
+    "integer": "INTEGER",
+    "bigint": "BIGINT",
+    "real": "FLOAT",
+    "double precision": "DOUBLE",
+    "date": "DATE",
+    "timestamp without time zone": "TIMESTAMP",
+    "timestamp with time zone": "TIMESTAMP WITH TIME ZONE",
+}
+
+
 def connection_settings() -> dict[str, object]:
     """libpq settings from CHURN_WAREHOUSE_PG_HOST/PORT/USER/PASSWORD/DATABASE (the defaults of profiles.yml)."""
     return {
@@ -90,6 +106,49 @@ def _create_and_copy(
 def _write_csv(relation: duckdb.DuckDBPyRelation, path: Path) -> None:
     """The relation as CSV that PostgreSQL's COPY reads back exactly: nulls unquoted, empty strings quoted."""
     relation.write_csv(str(path), header=True, quotechar='"', escapechar='"')
+
+
+def _duckdb_type(data_type: str, precision: int | None, scale: int | None) -> str:
+    """The DuckDB type that reads a PostgreSQL column back as dbt-duckdb would have stored it."""
+    if data_type == "numeric":
+        return f"DECIMAL({precision},{scale})" if precision and precision <= 38 else "DOUBLE"
+    return _DUCKDB_TYPES.get(data_type, "VARCHAR")
+
+
+def read_table(schema: str, name: str) -> pd.DataFrame:
+    """`schema.name` as the frame DuckDB's `.df()` gives for the same table (the input of a Python model)."""
+    with connect() as connection, connection.cursor() as cursor, tempfile.TemporaryDirectory() as scratch:
+        cursor.execute(
+            "select column_name, data_type, numeric_precision, numeric_scale from information_schema.columns"
+            " where table_schema = %s and table_name = %s order by ordinal_position",
+            (schema, name),
+        )
+        columns = {column: _duckdb_type(kind, precision, scale) for column, kind, precision, scale in cursor}
+        if not columns:
+            raise LookupError(f"PostgreSQL relation {schema}.{name} does not exist")
+        csv_path = Path(scratch) / "table.csv"
+        with csv_path.open("w", encoding="utf-8") as csv:
+            query = sql.SQL("copy (select * from {}) to stdout with (format csv, header true)")
+            cursor.copy_expert(query.format(sql.Identifier(schema, name)).as_string(cursor), csv)
+        with duckdb.connect() as reader:
+            reader.execute("set TimeZone = 'UTC'")
+            return reader.read_csv(
+                str(csv_path), header=True, columns=columns, auto_detect=False, quotechar='"', escapechar='"',
+                allow_quoted_nulls=False,
+            ).df()
+
+
+def write_table(schema: str, name: str, frame: pd.DataFrame) -> None:
+    """Replace `schema.name` by `frame`, with the column types dbt-duckdb would give the same frame."""
+    with connect() as connection, connection.cursor() as cursor, tempfile.TemporaryDirectory() as scratch:
+        with duckdb.connect() as converter:
+            converter.execute("set TimeZone = 'UTC'")
+            relation = converter.from_df(frame)
+            columns = [(column, postgres_type(str(kind))) for column, kind in zip(relation.columns, relation.types)]
+            csv_path = Path(scratch) / "table.csv"
+            _write_csv(relation, csv_path)
+        with csv_path.open(encoding="utf-8") as csv:
+            _create_and_copy(cursor, schema, name, columns, csv)
 
 
 def load_raw(raw_path: Path, raw_format: str, raw_schema: str) -> dict[str, int]:
