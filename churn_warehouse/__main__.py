@@ -1,4 +1,4 @@
-"""Command line: `python -m churn_warehouse demo|build|generate` (see --help)."""
+"""Command line: `python -m churn_warehouse demo|build|generate|load-raw|server-build` (see --help)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,17 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from churn_warehouse.build import DEFAULT_BUILD_DB, DEFAULT_PUBLISHED_DB, PROJECT_DIR, build_and_publish
+from churn_warehouse.build import (
+    DEFAULT_BUILD_DB,
+    DEFAULT_PUBLISHED_DB,
+    PROJECT_DIR,
+    build_and_publish,
+    run_server_build,
+)
+from churn_warehouse.python_step import run_python_models
 from churn_warehouse.quality.settings import QualitySettings
 from churn_warehouse.summary import fetch_summary, format_summary
+from churn_warehouse.targets import SERVER_TARGETS, engine
 
 DEFAULT_RAW_PATH = PROJECT_DIR / "data" / "raw"
 MANIFEST = "_generated.json"
@@ -102,6 +110,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     build_command.add_argument("--raw-path", type=Path, required=True)
     build_command.add_argument("--raw-format", choices=["parquet", "csv"], default="parquet")
     add_output_options(build_command)
+
+    load_raw = commands.add_parser("load-raw", help="load raw files into the raw_schema of a server target")
+    load_raw.add_argument("--target", choices=SERVER_TARGETS, required=True)
+    load_raw.add_argument("--raw-path", type=Path, default=DEFAULT_RAW_PATH)
+    load_raw.add_argument("--raw-format", choices=["parquet", "csv"], default="parquet")
+    load_raw.add_argument("--raw-schema", default="raw", help="dbt var raw_schema of the build (default raw)")
+
+    server_build = commands.add_parser(
+        "server-build", help="dbt build on a server target whose raw tables are loaded (see load-raw)"
+    )
+    server_build.add_argument("--target", choices=SERVER_TARGETS, required=True)
+    server_build.add_argument("--as-of-date", help="YYYY-MM-DD; default: latest event or invoice date")
+    server_build.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "build" / "server",
+                              help="where dbt writes its target/ and logs/")
+
+    python_models = commands.add_parser(
+        "python-models", help="run the dbt Python models on a server target (the middle phase of server-build)"
+    )
+    python_models.add_argument("--target", choices=SERVER_TARGETS, required=True)
+    python_models.add_argument("--manifest", type=Path, required=True, help="manifest.json of the first phase")
     return parser.parse_args(argv)
 
 
@@ -114,6 +142,23 @@ def quality_settings(args: argparse.Namespace) -> QualitySettings:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.command == "load-raw":
+        started = time.perf_counter()
+        loaded = engine(args.target).load_raw(args.raw_path.resolve(), args.raw_format, args.raw_schema)
+        print(f"Loaded {sum(loaded.values()):,} raw rows into {args.target} schema {args.raw_schema} in "
+              f"{time.perf_counter() - started:.1f} s: " + ", ".join(f"{t} {n:,}" for t, n in loaded.items()))
+        return 0
+    if args.command == "python-models":
+        written = run_python_models(args.target, args.manifest.resolve(), PROJECT_DIR)
+        print("Python models written: " + ", ".join(f"{name} ({rows:,} rows)" for name, rows in written.items()))
+        return 0
+    if args.command == "server-build":
+        dbt_vars = {"as_of_date": args.as_of_date} if args.as_of_date else {}
+        started = time.perf_counter()
+        result = run_server_build(args.target, dbt_vars, args.work_dir)
+        verdict = "passed" if result.ok else "FAILED (the failing step is listed above)"
+        print(f"\nBuild on {args.target} {verdict} in {time.perf_counter() - started:.1f} s.")
+        return 0 if result.ok else 1
     if args.command in ("demo", "generate"):
         generate_sample(
             args.raw_path.resolve(), args.customers, args.months, args.seed, args.end_date,

@@ -49,11 +49,10 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def _run_dbt(arguments: list[str], env: dict[str, str], echo: bool) -> tuple[bool, str]:
-    """Run one dbt command in the project, streaming its output when `echo`; returns (passed, output)."""
+def _run_command(command: list[str], env: dict[str, str], echo: bool) -> tuple[bool, str]:
+    """Run a command in the project, streaming its output when `echo`; returns (passed, output)."""
     process = subprocess.Popen(
-        [dbt_executable(), *arguments], cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True,
+        command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     lines = []
     assert process.stdout is not None
@@ -62,6 +61,11 @@ def _run_dbt(arguments: list[str], env: dict[str, str], echo: bool) -> tuple[boo
         if echo:
             print(line, end="", flush=True)
     return process.wait() == 0, "".join(lines)
+
+
+def _run_dbt(arguments: list[str], env: dict[str, str], echo: bool) -> tuple[bool, str]:
+    """Run one dbt command in the project; returns (passed, output)."""
+    return _run_command([dbt_executable(), *arguments], env, echo)
 
 
 def _dbt_build_arguments(target: str, work_dir: Path, dbt_vars: dict[str, object]) -> list[str]:
@@ -121,9 +125,11 @@ def run_server_build(
     echo: bool = True,
     extra_args: list[str] | None = None,
 ) -> BuildResult:
-    """`dbt build` on a server target (postgres, spark) whose raw tables are loaded, in three phases."""
-    from churn_warehouse.python_step import run_python_models
+    """`dbt build` on a server target (postgres, spark) whose raw tables are loaded, in three phases.
 
+    The Python models run in a process of their own, so an engine held by one process at a time (Spark's
+    local metastore) is free again for dbt's last phase.
+    """
     work_dir = Path(work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
     arguments = _dbt_build_arguments(target, work_dir, dbt_vars)
@@ -131,15 +137,13 @@ def run_server_build(
     ok, first = _run_dbt([*arguments, *PYTHON_MODEL_INPUTS, *(extra_args or [])], env, echo)
     if not ok:
         return BuildResult(ok=False, output=first, db_path=None)
-    started = time.perf_counter()
-    written = run_python_models(target, work_dir / "target" / "manifest.json", PROJECT_DIR)
-    step = (
-        f"Python models step on {target}: "
-        + ", ".join(f"{name} ({rows} rows)" for name, rows in written.items())
-        + f" in {time.perf_counter() - started:.1f} s\n"
+    ok, step = _run_command(
+        [sys.executable, "-m", "churn_warehouse", "python-models", "--target", target,
+         "--manifest", str(work_dir / "target" / "manifest.json")],
+        env, echo,
     )
-    if echo:
-        print(step, end="", flush=True)
+    if not ok:
+        return BuildResult(ok=False, output=first + step, db_path=None)
     ok, last = _run_dbt([*arguments, *AFTER_PYTHON_MODELS, *(extra_args or [])], env, echo)
     return BuildResult(ok=ok, output=first + step + last, db_path=None)
 
