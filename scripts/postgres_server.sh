@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL server for the engine-parity tests: Debian's package (installed when missing),
 # listening on 127.0.0.1 only, data directory in a temporary folder, trust authentication for local users.
-# Usage: scripts/postgres_server.sh start|stop. Port: $CHURN_WAREHOUSE_PG_PORT (default 54329). Idempotent.
+# Usage: scripts/postgres_server.sh start|status|stop. Port: $CHURN_WAREHOUSE_PG_PORT (default 54329). Idempotent.
 set -euo pipefail
 
 port=${CHURN_WAREHOUSE_PG_PORT:-54329}
@@ -37,12 +37,15 @@ start)
         start >/dev/null
     echo "postgres_server: PostgreSQL $("$bin_dir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $data_dir)"
     ;;
+status)
+    [ -n "$bin_dir" ] && as_postgres "$bin_dir/pg_ctl" -D "$data_dir" status >/dev/null 2>&1
+    ;;
 stop)
     [ -n "$bin_dir" ] && as_postgres "$bin_dir/pg_ctl" -D "$data_dir" -m fast stop >/dev/null 2>&1 || true
     rm -rf "$data_dir"
     ;;
 *)
-    echo "usage: $0 start|stop" >&2
+    echo "usage: $0 start|status|stop" >&2
     exit 2
     ;;
 esac

@@ -1,15 +1,23 @@
-"""Shared fixtures: build the dbt project on a raw directory into a throw-away DuckDB file."""
+"""Shared fixtures: build the dbt project on a raw directory into a throw-away DuckDB file, or on a server target."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import duckdb
+import pandas as pd
+import psycopg2
 import pytest
 
-from churn_warehouse.build import run_dbt_build
+from churn_warehouse.build import run_dbt_build, run_server_build
+from churn_warehouse.generator import generate
+from churn_warehouse.targets import engine
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -29,6 +37,11 @@ class BuildOutcome:
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 
+    def read(self, schema: str, name: str) -> pd.DataFrame:
+        """A relation of the build as a pandas frame."""
+        with duckdb.connect(str(self.db_path), read_only=True) as connection:
+            return connection.sql(f"select * from {schema}.{name}").df()
+
 
 @pytest.fixture(scope="session")
 def build_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., BuildOutcome]:
@@ -42,3 +55,139 @@ def build_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., B
         return BuildOutcome(ok=result.ok, output=result.output, db_path=result.db_path)
 
     return build
+
+
+# ------------------------------------------------------------------ server targets (engine parity)
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+# The throwaway PostgreSQL of scripts/postgres_server.sh; a port of its own so a real server is never touched.
+POSTGRES_TEST_PORT = os.environ.get("CHURN_WAREHOUSE_TEST_PG_PORT", "54329")
+PARITY_CUSTOMERS = 500
+
+
+@contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the block (this process and the commands it starts), then restore them."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@dataclass(frozen=True)
+class ServerOutcome:
+    """A finished build on a server target: did it pass, what it printed, and where its relations live."""
+
+    ok: bool
+    output: str
+    target: str
+    settings: dict[str, str]
+    work_dir: Path
+
+    def read(self, schema: str, name: str) -> pd.DataFrame:
+        """A relation of the build as the frame DuckDB's `.df()` would give for it."""
+        with environment(**self.settings):
+            return engine(self.target).read_table(schema, name)
+
+    def mart_contracts(self) -> dict[str, dict[str, str]]:
+        """Every mart of the build's manifest: column -> contract data type."""
+        manifest = json.loads((self.work_dir / "target" / "manifest.json").read_text(encoding="utf-8"))
+        return {
+            node["alias"]: {column: spec.get("data_type") or "" for column, spec in node["columns"].items()}
+            for node in manifest["nodes"].values()
+            if node["resource_type"] == "model" and node["schema"] == "marts"
+        }
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[dict[str, str]]:
+    """A real PostgreSQL on 127.0.0.1 (Debian's package, temporary data directory) for the session."""
+    settings = {
+        "CHURN_WAREHOUSE_PG_HOST": "127.0.0.1",
+        "CHURN_WAREHOUSE_PG_PORT": POSTGRES_TEST_PORT,
+        "CHURN_WAREHOUSE_PG_USER": "postgres",
+        "CHURN_WAREHOUSE_PG_PASSWORD": "",
+    }
+    script, env = PROJECT_DIR / "scripts" / "postgres_server.sh", {**os.environ, **settings}
+    already_running = subprocess.run(["bash", str(script), "status"], env=env).returncode == 0
+    subprocess.run(["bash", str(script), "start"], check=True, env=env)
+    yield settings
+    if not already_running:
+        subprocess.run(["bash", str(script), "stop"], check=False, env=env)
+
+
+def fresh_postgres_database(server: dict[str, str], name: str) -> dict[str, str]:
+    """Drop and create database `name` on the test server; returns the settings that point the package at it."""
+    connection = psycopg2.connect(
+        host=server["CHURN_WAREHOUSE_PG_HOST"], port=int(server["CHURN_WAREHOUSE_PG_PORT"]),
+        user=server["CHURN_WAREHOUSE_PG_USER"], dbname="postgres",
+    )
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'drop database if exists "{name}" with (force)')
+            cursor.execute(f'create database "{name}"')
+    finally:
+        connection.close()
+    return {**server, "CHURN_WAREHOUSE_PG_DATABASE": name}
+
+
+@pytest.fixture(scope="session")
+def build_on_postgres(
+    postgres_server: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., ServerOutcome]:
+    """Factory: `build_on_postgres(raw_dir, raw_format=..., **dbt_vars)` loads the raw files into a fresh
+    database with the package's loader and builds it in the three server phases."""
+    count = iter(range(1_000))
+
+    def build(raw_dir: Path, raw_format: str = "parquet", **dbt_vars: object) -> ServerOutcome:
+        work_dir = tmp_path_factory.mktemp("postgres_build")
+        settings = fresh_postgres_database(postgres_server, f"churn_test_{next(count)}")
+        with environment(**settings):
+            engine("postgres").load_raw(Path(raw_dir), raw_format, "raw")
+            result = run_server_build(
+                "postgres", {"raw_format": raw_format, **dbt_vars}, work_dir, echo=False
+            )
+        return ServerOutcome(result.ok, result.output, "postgres", settings, work_dir)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def parity_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample raw tables at PARITY_CUSTOMERS customers (36 months, seed 42): the data every engine builds."""
+    raw_dir = tmp_path_factory.mktemp("parity_raw")
+    generate(raw_dir, customers=PARITY_CUSTOMERS, months=36, seed=42)
+    return raw_dir
+
+
+@pytest.fixture(scope="session")
+def parity_duckdb(build_warehouse: Callable[..., BuildOutcome], parity_raw: Path) -> BuildOutcome:
+    """The reference: the parity sample built on DuckDB."""
+    outcome = build_warehouse(parity_raw)
+    assert outcome.ok, outcome.output[-5000:]
+    return outcome
+
+
+@pytest.fixture(scope="session")
+def parity_postgres(build_on_postgres: Callable[..., ServerOutcome], parity_raw: Path) -> ServerOutcome:
+    """The parity sample built on PostgreSQL."""
+    outcome = build_on_postgres(parity_raw)
+    assert outcome.ok, outcome.output[-5000:]
+    return outcome
+
+
+@pytest.fixture(scope="session")
+def postgres_warehouse_url(parity_postgres: ServerOutcome) -> str:
+    """The PostgreSQL database holding the parity sample's marts, as a libpq URL (the dashboard's setting)."""
+    settings = parity_postgres.settings
+    return (
+        f"postgresql://{settings['CHURN_WAREHOUSE_PG_USER']}@{settings['CHURN_WAREHOUSE_PG_HOST']}:"
+        f"{settings['CHURN_WAREHOUSE_PG_PORT']}/{settings['CHURN_WAREHOUSE_PG_DATABASE']}"
+    )
