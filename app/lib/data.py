@@ -257,11 +257,11 @@ def predicted_cltv_by_segment(warehouse: WarehouseId) -> pd.DataFrame:
             count(*) as customers,
             sum(cltv_predicted) as total_cltv,
             avg(cltv_predicted) as mean_cltv,
-            quantile_cont(cltv_predicted, 0.10) as p10,
-            quantile_cont(cltv_predicted, 0.25) as p25,
-            quantile_cont(cltv_predicted, 0.50) as median_cltv,
-            quantile_cont(cltv_predicted, 0.75) as p75,
-            quantile_cont(cltv_predicted, 0.90) as p90,
+            percentile_cont(0.10) within group (order by cltv_predicted) as p10,
+            percentile_cont(0.25) within group (order by cltv_predicted) as p25,
+            percentile_cont(0.50) within group (order by cltv_predicted) as median_cltv,
+            percentile_cont(0.75) within group (order by cltv_predicted) as p75,
+            percentile_cont(0.90) within group (order by cltv_predicted) as p90,
             min(sbg_fit_source) as sbg_fit_source,
             min(sbg_fit_note) as sbg_fit_note
         from paying
@@ -389,11 +389,11 @@ def at_risk_customers(
         f"""
         select {_HEALTH_COLUMNS}
         from marts.customer_health as customers
-        where list_contains(cast(? as varchar[]), risk_tier)
-            and (len(cast(? as varchar[])) = 0
-                or list_has_any(cast(? as varchar[]), string_split(signals, ', ')))
-            and (len(cast(? as varchar[])) = 0 or list_contains(cast(? as varchar[]), segment))
-            and (len(cast(? as varchar[])) = 0 or list_contains(cast(? as varchar[]), plan_interval))
+        where risk_tier = any(cast(? as varchar[]))
+            and (cardinality(cast(? as varchar[])) = 0
+                or cast(string_to_array(signals, ', ') as varchar[]) && cast(? as varchar[]))
+            and (cardinality(cast(? as varchar[])) = 0 or segment = any(cast(? as varchar[])))
+            and (cardinality(cast(? as varchar[])) = 0 or plan_interval = any(cast(? as varchar[])))
             and {_DIMENSION_VALUE_OF_CUSTOMER} = ?
         order by current_mrr desc, risk_score desc, customer_id
         """,
