@@ -1,7 +1,8 @@
 """Churn and retention dashboard: the router. Run with `scripts/dashboard.sh` (or `streamlit run app/streamlit_app.py`).
 
 It draws the global controls, then runs the chosen page. Every figure comes from the published warehouse
-(`CHURN_WAREHOUSE_DB`, default `warehouse.duckdb` at the repository root), read-only.
+(`CHURN_WAREHOUSE_DB`: a DuckDB file, default `warehouse.duckdb` at the repository root, or a
+`postgresql://` URL), read-only.
 """
 
 from __future__ import annotations

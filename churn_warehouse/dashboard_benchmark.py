@@ -1,6 +1,7 @@
 """Serve the dashboard, drive it in headless Chromium, and time each page once its data is cached.
 
     python -m churn_warehouse.dashboard_benchmark --warehouse /path/to/warehouse.duckdb [--browser]
+    python -m churn_warehouse.dashboard_benchmark --warehouse postgresql://user@host:port/dbname [--browser]
 
 For each page it runs the app's script in-process (Streamlit's AppTest) once to fill the caches, then
 times further renders: the server-side time a page takes once cached. With `--browser` it also serves
@@ -35,6 +36,16 @@ WAREHOUSE_ENV = "CHURN_WAREHOUSE_DB"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 TARGET_SECONDS = 1.0
+
+
+def is_postgres_url(warehouse: Path | str) -> bool:
+    """Whether the dashboard's warehouse setting names a PostgreSQL database rather than a DuckDB file."""
+    return str(warehouse).lower().startswith(("postgresql://", "postgres://"))
+
+
+def warehouse_setting(warehouse: Path | str) -> str:
+    """The dashboard's `CHURN_WAREHOUSE_DB` for a DuckDB file (resolved) or a PostgreSQL URL (as it is)."""
+    return str(warehouse) if is_postgres_url(warehouse) else str(Path(warehouse).resolve())
 
 
 @dataclass(frozen=True)
@@ -86,13 +97,13 @@ def wait_until_healthy(base_url: str, timeout: float = 90.0, process: subprocess
 
 
 @contextmanager
-def dashboard_server(warehouse: Path, log_path: Path | None = None) -> Iterator[str]:
+def dashboard_server(warehouse: Path | str, log_path: Path | None = None) -> Iterator[str]:
     """Serve the app with `streamlit run` on a free 127.0.0.1 port, headless; yields its base URL."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        WAREHOUSE_ENV: str(Path(warehouse).resolve()),
+        WAREHOUSE_ENV: warehouse_setting(warehouse),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     command = [
@@ -263,11 +274,11 @@ def screenshot(driver: "WebDriver", state: PageState, path: Path, width: int = 1
 # ---------------------------------------------------------------- timing
 
 
-def apptest_render_times(warehouse: Path, repeats: int = 5) -> dict[str, list[float]]:
+def apptest_render_times(warehouse: Path | str, repeats: int = 5) -> dict[str, list[float]]:
     """Per page: seconds of each render after a first, cache-filling one (Streamlit's AppTest, in-process)."""
     from streamlit.testing.v1 import AppTest
 
-    os.environ[WAREHOUSE_ENV] = str(Path(warehouse).resolve())
+    os.environ[WAREHOUSE_ENV] = warehouse_setting(warehouse)
     app = AppTest.from_file(str(APP_SCRIPT), default_timeout=300)
     app.run()
     times: dict[str, list[float]] = {}
@@ -285,7 +296,7 @@ def apptest_render_times(warehouse: Path, repeats: int = 5) -> dict[str, list[fl
     return times
 
 
-def browser_times(warehouse: Path, repeats: int = 3) -> dict[str, dict[str, list[float]]]:
+def browser_times(warehouse: Path | str, repeats: int = 3) -> dict[str, dict[str, list[float]]]:
     """Per page, in headless Chromium after a first, cache-filling visit: seconds until every chart is drawn,
     when switching to it in the sidebar (`switch`) and when opening its URL in a new session (`open`)."""
     times: dict[str, dict[str, list[float]]] = {page.title: {"switch": [], "open": []} for page in PAGES}
@@ -304,11 +315,12 @@ def browser_times(warehouse: Path, repeats: int = 3) -> dict[str, dict[str, list
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m churn_warehouse.dashboard_benchmark", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--warehouse", type=Path, default=PROJECT_DIR / "warehouse.duckdb")
+    parser.add_argument("--warehouse", default=str(PROJECT_DIR / "warehouse.duckdb"),
+                        help="published DuckDB file or postgresql:// URL")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--browser", action="store_true", help="also time page loads in headless Chromium")
     args = parser.parse_args(argv)
-    if not args.warehouse.is_file():
+    if not is_postgres_url(args.warehouse) and not Path(args.warehouse).is_file():
         print(f"No warehouse at {args.warehouse}: build one first (scripts/demo.sh).", file=sys.stderr)
         return 1
     server = apptest_render_times(args.warehouse, args.repeats)

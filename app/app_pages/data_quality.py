@@ -32,11 +32,7 @@ with st.expander("Build details"):
 st.subheader("Validation runs")
 runs = quality.validation_runs(context.warehouse)
 if runs.steps is None:
-    st.info(
-        "No validation run has been logged for this warehouse yet. The log appears after a build that runs the "
-        "data-quality checks (Great Expectations), e.g. `scripts/demo.sh`.",
-        icon=":material/hourglass_top:",
-    )
+    st.info(quality.no_runs_message(context.warehouse), icon=":material/hourglass_top:")
 else:
     st.caption(f"From {runs.source}.")
     display.plain_table(quality.run_summary(runs.steps))

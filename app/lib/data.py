@@ -1,8 +1,12 @@
-"""Every query of the dashboard, parameterised, behind cached loaders keyed on the warehouse file's identity.
+"""Every query of the dashboard, parameterised, behind cached loaders keyed on the warehouse's identity.
 
 This is the only module with SQL. User choices (months, dimensions, tiers) reach the database as bound
-parameters, never as SQL text. Each loader takes the `WarehouseId` of the published file, so a publish
-(new modification time) misses the cache and the new marts are read, without a restart.
+parameters, never as SQL text. Each loader takes the `WarehouseId` of the published marts, so a publish
+(a new file, or new tables in PostgreSQL) misses the cache and the new marts are read, without a restart.
+
+The same SQL runs on DuckDB and PostgreSQL: only syntax both accept (arrays as `= any(...)`, `&&` and
+`cardinality`, ordered-set `percentile_cont`), with `?` placeholders that lib.warehouse translates for
+psycopg2. Only the identity of a PostgreSQL publish, read from its catalog, has no DuckDB counterpart.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib.warehouse import WarehouseId, run_query
+from lib.warehouse import WarehouseId, WarehouseUnavailable, run_query
 
 # The dimensions the marts break figures down by, in the order the controls offer them.
 DIMENSIONS = ("segment", "country", "acquisition_channel", "plan_interval")
@@ -35,6 +39,34 @@ class MartMissing(Exception):
     def __init__(self, marts: list[str]) -> None:
         super().__init__(", ".join(marts))
         self.marts = marts
+
+
+def publication_fingerprint(warehouse: WarehouseId) -> str:
+    """PostgreSQL: what a publish changes, read from the catalog alone. dbt creates every table of a build anew
+    (a new oid; a truncated table gets a new file node), so a digest of each mart and reference relation's
+    identity changes with any rebuilt table, even one rebuilt after `marts.build_info`. Raises
+    WarehouseUnavailable when the database has no marts."""
+    frame = run_query(
+        warehouse,
+        """
+        select
+            count(*) filter (where namespaces.nspname = 'marts') as mart_relations,
+            md5(string_agg(
+                namespaces.nspname || '.' || relations.relname || ':' || cast(relations.oid as text)
+                || ':' || cast(relations.relfilenode as text),
+                ',' order by namespaces.nspname, relations.relname
+            )) as relations
+        from pg_catalog.pg_class as relations
+        inner join pg_catalog.pg_namespace as namespaces on relations.relnamespace = namespaces.oid
+        where namespaces.nspname in ('marts', 'reference')
+            and relations.relkind in ('r', 'p', 'v', 'm', 'f')
+        """,
+    )
+    if not frame["mart_relations"].iloc[0]:
+        raise WarehouseUnavailable(
+            f"There are no marts in the PostgreSQL database at {warehouse.shown} yet (no table in schema marts)."
+        )
+    return str(frame["relations"].iloc[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -257,11 +289,11 @@ def predicted_cltv_by_segment(warehouse: WarehouseId) -> pd.DataFrame:
             count(*) as customers,
             sum(cltv_predicted) as total_cltv,
             avg(cltv_predicted) as mean_cltv,
-            quantile_cont(cltv_predicted, 0.10) as p10,
-            quantile_cont(cltv_predicted, 0.25) as p25,
-            quantile_cont(cltv_predicted, 0.50) as median_cltv,
-            quantile_cont(cltv_predicted, 0.75) as p75,
-            quantile_cont(cltv_predicted, 0.90) as p90,
+            percentile_cont(0.10) within group (order by cltv_predicted) as p10,
+            percentile_cont(0.25) within group (order by cltv_predicted) as p25,
+            percentile_cont(0.50) within group (order by cltv_predicted) as median_cltv,
+            percentile_cont(0.75) within group (order by cltv_predicted) as p75,
+            percentile_cont(0.90) within group (order by cltv_predicted) as p90,
             min(sbg_fit_source) as sbg_fit_source,
             min(sbg_fit_note) as sbg_fit_note
         from paying
@@ -389,11 +421,11 @@ def at_risk_customers(
         f"""
         select {_HEALTH_COLUMNS}
         from marts.customer_health as customers
-        where list_contains(cast(? as varchar[]), risk_tier)
-            and (len(cast(? as varchar[])) = 0
-                or list_has_any(cast(? as varchar[]), string_split(signals, ', ')))
-            and (len(cast(? as varchar[])) = 0 or list_contains(cast(? as varchar[]), segment))
-            and (len(cast(? as varchar[])) = 0 or list_contains(cast(? as varchar[]), plan_interval))
+        where risk_tier = any(cast(? as varchar[]))
+            and (cardinality(cast(? as varchar[])) = 0
+                or cast(string_to_array(signals, ', ') as varchar[]) && cast(? as varchar[]))
+            and (cardinality(cast(? as varchar[])) = 0 or segment = any(cast(? as varchar[])))
+            and (cardinality(cast(? as varchar[])) = 0 or plan_interval = any(cast(? as varchar[])))
             and {_DIMENSION_VALUE_OF_CUSTOMER} = ?
         order by current_mrr desc, risk_score desc, customer_id
         """,

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.warehouse import BUILD_COMMAND, WAREHOUSE_ENV, warehouse_path
+from lib.warehouse import POSTGRES, WAREHOUSE_ENV, build_command, engine_of, shown_location, warehouse_location
 
 
 def no_warehouse(reason: str) -> None:
     """No published warehouse can be read: say why and how to build one."""
+    location = warehouse_location()
     st.title("Churn and retention")
     st.warning(f"**No data to show yet.** {reason}", icon=":material/database:")
+    if engine_of(location) == POSTGRES:
+        st.markdown("Build the marts into this database (load the raw data, build, check and publish) with:")
+        st.code(build_command(location), language="bash")
+        st.caption(
+            f"The dashboard reads schema `marts` of the PostgreSQL database `{shown_location(location)}`; set "
+            f"`{WAREHOUSE_ENV}` to another `postgresql://` URL or to a DuckDB file to read another warehouse. "
+            "See the README, section \"Dashboard on PostgreSQL\"."
+        )
+        return
     st.markdown(
         "Build the sample warehouse (generate data, build the marts, check them and publish) with:"
     )
-    st.code(BUILD_COMMAND, language="bash")
+    st.code(build_command(location), language="bash")
     st.caption(
-        f"The dashboard reads the published file `{warehouse_path()}`; set `{WAREHOUSE_ENV}` to read another "
-        "one. To build your own raw data, see the README (`python -m churn_warehouse build --raw-path ...`)."
+        f"The dashboard reads the published file `{location}`; set `{WAREHOUSE_ENV}` to read another "
+        "one, or to a `postgresql://` URL to read a PostgreSQL database. To build your own raw data, see the "
+        "README (`python -m churn_warehouse build --raw-path ...`)."
     )
 
 
@@ -39,4 +50,4 @@ def marts_missing(title: str, marts: list[str]) -> None:
         "(a failed build leaves the current marts in place).",
         icon=":material/hourglass_top:",
     )
-    st.code(BUILD_COMMAND, language="bash")
+    st.code(build_command(), language="bash")

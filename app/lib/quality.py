@@ -3,6 +3,8 @@
 The main job logs every run, failed ones included, in `data_quality_runs.jsonl` beside the published
 warehouse (churn_warehouse.quality.run_log), and a run that publishes copies the log into
 `marts.data_quality_runs`. The page prefers the log file, which also holds the runs that did not publish.
+A PostgreSQL warehouse has no file beside it: there the page reads `marts.data_quality_runs` when the
+database has it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import streamlit as st
 
 from churn_warehouse.quality.run_log import DATA_QUALITY_RUNS_COLUMNS, log_path_for, read_runs, run_rows
 from lib import data
-from lib.warehouse import REPO_DIR, WarehouseId
+from lib.warehouse import POSTGRES, REPO_DIR, WarehouseId
 
 DEFAULT_DATA_DOCS = REPO_DIR / "build" / "data_docs" / "index.html"
 
@@ -56,7 +58,7 @@ def _log_steps(log: tuple[str, int, int]) -> tuple[pd.DataFrame, str | None]:
 
 def validation_runs(warehouse: WarehouseId) -> Runs:
     """The run log beside the published file, else marts.data_quality_runs, else nothing yet."""
-    log = _log_identity(log_path_for(Path(warehouse.path)))
+    log = None if warehouse.engine == POSTGRES else _log_identity(log_path_for(Path(warehouse.location)))
     if log is not None:
         steps, docs = _log_steps(log)
         docs_path = Path(docs) if docs and Path(docs).is_file() else None
@@ -66,6 +68,20 @@ def validation_runs(warehouse: WarehouseId) -> Runs:
         return Runs(data.data_quality_runs(warehouse), "`marts.data_quality_runs`: the runs up to this build, newest first",
                     fallback_docs)
     return Runs(None, "", fallback_docs)
+
+
+def no_runs_message(warehouse: WarehouseId) -> str:
+    """What the page says when no validation run is recorded for the warehouse it reads."""
+    if warehouse.engine == POSTGRES:
+        return (
+            "No validation run is recorded in this PostgreSQL database: it has no table `marts.data_quality_runs`. "
+            "The table appears when a build that runs the data-quality checks (Great Expectations) publishes "
+            "into it; the marts themselves are shown as they are."
+        )
+    return (
+        "No validation run has been logged for this warehouse yet. The log appears after a build that runs the "
+        "data-quality checks (Great Expectations), e.g. `scripts/demo.sh`."
+    )
 
 
 def run_summary(steps: pd.DataFrame) -> pd.DataFrame:
