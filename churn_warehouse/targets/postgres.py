@@ -84,8 +84,9 @@ def postgres_type(duckdb_type: str) -> str:
 
 def _create_and_copy(
     cursor: psycopg2.extensions.cursor, schema: str, name: str, columns: list[tuple[str, str]], csv: IO[str]
-) -> None:
-    """(Re)create `schema.name` with `columns` (name, PostgreSQL type) and COPY the CSV (with header) into it."""
+) -> int:
+    """(Re)create `schema.name` with `columns` (name, PostgreSQL type), COPY the CSV (with header) into it and
+    analyse it; returns the rows copied."""
     table = sql.Identifier(schema, name)
     cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
     cursor.execute(sql.SQL("drop table if exists {} cascade").format(table))
@@ -101,6 +102,10 @@ def _create_and_copy(
         sql.SQL("copy {} from stdin with (format csv, header true)").format(table).as_string(cursor),
         csv,
     )
+    rows = cursor.rowcount
+    # Statistics now: the build plans its queries before autovacuum would have analysed the table.
+    cursor.execute(sql.SQL("analyze {}").format(table))
+    return rows
 
 
 def _write_csv(relation: duckdb.DuckDBPyRelation, path: Path) -> None:
@@ -179,8 +184,7 @@ def load_raw(raw_path: Path, raw_format: str, raw_schema: str) -> dict[str, int]
                 csv_path = Path(scratch) / f"{table}.csv"
                 _write_csv(relation, csv_path)
                 with csv_path.open(encoding="utf-8") as csv:
-                    _create_and_copy(cursor, raw_schema, table, columns, csv)
-                loaded[table] = cursor.rowcount
+                    loaded[table] = _create_and_copy(cursor, raw_schema, table, columns, csv)
                 csv_path.unlink()
     finally:
         reader.close()

@@ -191,3 +191,9 @@ def postgres_warehouse_url(parity_postgres: ServerOutcome) -> str:
         f"postgresql://{settings['CHURN_WAREHOUSE_PG_USER']}@{settings['CHURN_WAREHOUSE_PG_HOST']}:"
         f"{settings['CHURN_WAREHOUSE_PG_PORT']}/{settings['CHURN_WAREHOUSE_PG_DATABASE']}"
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_warehouse_duckdb_twin(parity_duckdb: BuildOutcome) -> Path:
+    """The DuckDB file built from the same raw data as `postgres_warehouse_url`."""
+    return parity_duckdb.db_path

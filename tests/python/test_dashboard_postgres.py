@@ -5,9 +5,8 @@ every headline figure (value and change), every table and the driving filters gi
 missing database or schema gives the plain "no data yet" message, a new build is read without a restart,
 reads are read-only and leave no connection (or lock) behind, and user choices reach SQL only as parameters.
 
-PostgreSQL must be reachable (`scripts/postgres_server.sh start`; host, port and user from
-CHURN_WAREHOUSE_PG_HOST / _PORT / _USER, default 127.0.0.1:54329 as postgres): these tests fail without it,
-they never skip.
+The PostgreSQL marts are the parity sample built on the postgres target (conftest `postgres_warehouse_url`,
+on the throwaway server the tests start); its DuckDB twin is the same raw data built on DuckDB.
 """
 
 from __future__ import annotations
@@ -46,14 +45,6 @@ BUILD_SPECIFIC_METRICS = {"Marts built"}
 BUILD_SPECIFIC_TABLES = {"Item", "Started (UTC)", "Stage"}
 
 
-def server_url(database: str) -> str:
-    """URL of `database` on the test server (the dbt `postgres` target's environment variables)."""
-    host = os.environ.get("CHURN_WAREHOUSE_PG_HOST", "127.0.0.1")
-    port = os.environ.get("CHURN_WAREHOUSE_PG_PORT", "54329")
-    user = os.environ.get("CHURN_WAREHOUSE_PG_USER", "postgres")
-    return f"postgresql://{user}@{host}:{port}/{database}"
-
-
 def with_database(url: str, database: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
@@ -89,90 +80,6 @@ def query(url: str, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple
             return cursor.fetchall()
     finally:
         connection.close()
-
-
-# ------------------------------------------------------------------ STAND-IN FIXTURES, to be replaced
-# STAND-IN until tests/python/conftest.py provides them: `postgres_warehouse_url` (session scope: a PostgreSQL
-# URL whose schemas `marts` and `reference` hold the 500-customer sample built on the postgres target) and
-# `postgres_warehouse_duckdb_twin` (session scope: the DuckDB file of the same data built by dbt-duckdb).
-# Here the PostgreSQL marts are a copy of the DuckDB build, table by table with their column types. Lead: delete
-# this block (down to END OF STAND-IN) once the conftest fixtures exist; the tests below only use the two names.
-
-from churn_warehouse.generator import generate  # noqa: E402  (stand-in only)
-
-_DUCKDB_TO_POSTGRES_TYPES = {
-    "BIGINT": "bigint",
-    "INTEGER": "integer",
-    "SMALLINT": "smallint",
-    "DOUBLE": "double precision",
-    "FLOAT": "real",
-    "BOOLEAN": "boolean",
-    "DATE": "date",
-    "TIMESTAMP": "timestamp",
-    "TIMESTAMP WITH TIME ZONE": "timestamptz",
-    "VARCHAR": "varchar",
-}
-
-
-def _postgres_type(duckdb_type: str) -> str:
-    if duckdb_type.startswith("DECIMAL"):
-        return duckdb_type.replace("DECIMAL", "numeric")
-    return _DUCKDB_TO_POSTGRES_TYPES[duckdb_type]
-
-
-def copy_marts_to_postgres(duckdb_path: Path, url: str, work_dir: Path) -> None:
-    """Every table of schemas marts and reference of a DuckDB file, with its column types, into the database."""
-    source = duckdb.connect(str(duckdb_path), read_only=True)
-    target = psycopg2.connect(url, connect_timeout=5)
-    try:
-        tables = source.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('marts', 'reference') and table_type = 'BASE TABLE' order by 1, 2"
-        ).fetchall()
-        with target, target.cursor() as cursor:
-            for schema, table in tables:
-                columns = source.execute(
-                    "select column_name, data_type from information_schema.columns "
-                    "where table_schema = ? and table_name = ? order by ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                csv = work_dir / f"{schema}.{table}.csv"
-                source.execute(f"copy (select * from {schema}.{table}) to '{csv}' (format csv, header)")
-                cursor.execute(f"create schema if not exists {schema}")
-                cursor.execute(
-                    f"create table {schema}.{table} ("
-                    + ", ".join(f'"{name}" {_postgres_type(kind)}' for name, kind in columns)
-                    + ")"
-                )
-                with csv.open(encoding="utf-8") as rows:
-                    cursor.copy_expert(f"copy {schema}.{table} from stdin with (format csv, header true)", rows)
-    finally:
-        source.close()
-        target.close()
-
-
-@pytest.fixture(scope="session")
-def postgres_warehouse_duckdb_twin(build_warehouse, tmp_path_factory) -> Path:
-    """STAND-IN: a DuckDB build of 500 generated customers over 24 months."""
-    raw = tmp_path_factory.mktemp("dashboard_pg_raw")
-    generate(raw, customers=500, months=24, seed=5, end_date=date(2025, 6, 20))
-    outcome = build_warehouse(raw)
-    assert outcome.ok, outcome.output[-5000:]
-    return outcome.db_path
-
-
-@pytest.fixture(scope="session")
-def postgres_warehouse_url(postgres_warehouse_duckdb_twin, tmp_path_factory) -> Iterator[str]:
-    """STAND-IN: a fresh database holding a copy of the twin's marts; dropped at the end of the session."""
-    url = server_url(f"dashboard_stand_in_{os.getpid()}")
-    database = urlsplit(url).path.lstrip("/")
-    admin(url, f"drop database if exists {database} with (force)", f"create database {database}")
-    copy_marts_to_postgres(postgres_warehouse_duckdb_twin, url, tmp_path_factory.mktemp("dashboard_pg_copy"))
-    yield url
-    admin(url, f"drop database if exists {database} with (force)")
-
-
-# ------------------------------------------------------------------ END OF STAND-IN
 
 
 def copy_schemas(source_url: str, target_url: str, schemas: tuple[str, ...] = ("marts", "reference")) -> None:
