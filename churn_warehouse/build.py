@@ -128,11 +128,16 @@ def run_server_build(
     """`dbt build` on a server target (postgres, spark) whose raw tables are loaded, in three phases.
 
     The Python models run in a process of their own, so an engine held by one process at a time (Spark's
-    local metastore) is free again for dbt's last phase.
+    local metastore) is free again for dbt's last phase. Where the engine can (PostgreSQL), the build writes
+    build schemas that replace the live ones only when everything passed.
     """
+    from churn_warehouse.targets import engine
+
+    io = engine(target)
     work_dir = Path(work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
-    arguments = _dbt_build_arguments(target, work_dir, dbt_vars)
+    io.prepare_build()
+    arguments = _dbt_build_arguments(target, work_dir, {**dbt_vars, **io.BUILD_VARS})
     env = _dbt_env()
     ok, first = _run_dbt([*arguments, *PYTHON_MODEL_INPUTS, *(extra_args or [])], env, echo)
     if not ok:
@@ -145,6 +150,9 @@ def run_server_build(
     if not ok:
         return BuildResult(ok=False, output=first + step, db_path=None)
     ok, last = _run_dbt([*arguments, *AFTER_PYTHON_MODELS, *(extra_args or [])], env, echo)
+    if ok:
+        published = io.publish_build()
+        last += f"Published on {target}: {', '.join(published) or 'built in place'}\n"
     return BuildResult(ok=ok, output=first + step + last, db_path=None)
 
 

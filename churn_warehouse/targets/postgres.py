@@ -156,6 +156,38 @@ def write_table(schema: str, name: str, frame: pd.DataFrame) -> None:
             _create_and_copy(cursor, schema, name, columns, csv)
 
 
+# A build writes `<schema>__build` for every schema of the project; publish_build renames them over the live ones.
+BUILD_VARS: dict[str, object] = {"schema_suffix": "__build"}
+_BUILD_SUFFIX = str(BUILD_VARS["schema_suffix"])
+
+
+def _build_schemas(cursor: psycopg2.extensions.cursor) -> list[str]:
+    cursor.execute(
+        "select nspname from pg_namespace where right(nspname, %s) = %s order by nspname",
+        (len(_BUILD_SUFFIX), _BUILD_SUFFIX),
+    )
+    return [name for (name,) in cursor.fetchall()]
+
+
+def prepare_build() -> None:
+    """Drop what an earlier build left in the build schemas, so nothing stale is published."""
+    with connect() as connection, connection.cursor() as cursor:
+        for schema in _build_schemas(cursor):
+            cursor.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(schema)))
+
+
+def publish_build() -> list[str]:
+    """Replace each live schema by its build schema in one transaction: readers see the old marts or the new."""
+    with connect() as connection, connection.cursor() as cursor:
+        published = []
+        for built in _build_schemas(cursor):
+            live = built[: -len(_BUILD_SUFFIX)]
+            cursor.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(live)))
+            cursor.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(built), sql.Identifier(live)))
+            published.append(live)
+    return published
+
+
 def load_raw(raw_path: Path, raw_format: str, raw_schema: str) -> dict[str, int]:
     """Load every raw table of the contract from `raw_path` into `raw_schema`, replacing what was there.
 

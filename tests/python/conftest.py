@@ -101,7 +101,7 @@ class ServerOutcome:
         return {
             node["alias"]: {column: spec.get("data_type") or "" for column, spec in node["columns"].items()}
             for node in manifest["nodes"].values()
-            if node["resource_type"] == "model" and node["schema"] == "marts"
+            if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
         }
 
 
@@ -146,9 +146,12 @@ def build_on_postgres(
     database with the package's loader and builds it in the three server phases."""
     count = iter(range(1_000))
 
-    def build(raw_dir: Path, raw_format: str = "parquet", **dbt_vars: object) -> ServerOutcome:
+    def build(
+        raw_dir: Path, raw_format: str = "parquet", into: ServerOutcome | None = None, **dbt_vars: object
+    ) -> ServerOutcome:
+        """`into`: build into the database of an earlier build instead of a fresh one."""
         work_dir = tmp_path_factory.mktemp("postgres_build")
-        settings = fresh_postgres_database(postgres_server, f"churn_test_{next(count)}")
+        settings = into.settings if into else fresh_postgres_database(postgres_server, f"churn_test_{next(count)}")
         with environment(**settings):
             engine("postgres").load_raw(Path(raw_dir), raw_format, "raw")
             result = run_server_build(

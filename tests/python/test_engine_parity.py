@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine_parity import compare_marts, mart_differences
-from test_bad_input import AS_OF_DATE, RAW_DIR, expected_accounting
+from test_bad_input import AS_OF_DATE, FIXTURES, RAW_DIR, expected_accounting
 
 QUARANTINE_TABLES = (
     "customers", "plans", "subscriptions", "invoices", "invoice_lines", "payments", "exchange_rates", "events",
@@ -69,3 +69,15 @@ def test_quarantine_limit_stops_the_postgres_build_with_the_duckdb_message(build
     outcome = build_on_postgres(Path(RAW_DIR), raw_format="csv", as_of_date=AS_OF_DATE)
     assert not outcome.ok
     assert "Quarantine limit passed for raw table" in outcome.output
+
+
+def test_a_failed_postgres_build_leaves_the_published_marts_untouched(build_on_postgres):
+    good = build_on_postgres(FIXTURES / "hand_worked" / "raw", raw_format="csv", as_of_date="2024-07-10")
+    assert good.ok, good.output[-5000:]
+    published = good.read("marts", "mrr_monthly")
+    assert len(published) > 0
+    assert "Published on postgres" in good.output
+    failed = build_on_postgres(Path(RAW_DIR), raw_format="csv", into=good, as_of_date=AS_OF_DATE)
+    assert not failed.ok
+    assert "Published on postgres" not in failed.output
+    assert mart_differences("mrr_monthly", published, good.read("marts", "mrr_monthly"), set(), set()) == []
