@@ -28,7 +28,10 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_WAREHOUSE = REPO_DIR / "warehouse.duckdb"
 WAREHOUSE_ENV = "CHURN_WAREHOUSE_DB"
 BUILD_COMMAND = "scripts/demo.sh"
-POSTGRES_BUILD_COMMAND = "python -m churn_warehouse build --target postgres --raw-path /path/to/raw"
+POSTGRES_BUILD_COMMAND = (
+    "python -m churn_warehouse load-raw --target postgres --raw-path /path/to/raw && "
+    "python -m churn_warehouse server-build --target postgres"
+)
 
 DUCKDB = "duckdb"
 POSTGRES = "postgres"
