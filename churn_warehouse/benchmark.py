@@ -1,8 +1,11 @@
 """Benchmark: generation time, `dbt build` time and peak memory at given scales.
 
 Usage: python -m churn_warehouse.benchmark --customers 5000 100000 [--months 36] [--work-dir DIR]
+                                          [--target duckdb|postgres|spark]
 Each step runs under its own small wrapper process, so the peak resident memory it reports is that
-step's alone (the largest process of the step: the generator, or dbt with DuckDB inside it).
+step's alone (the largest process of the step: the generator, or dbt with DuckDB inside it). On a server
+target the raw files are loaded first (`load-raw`, timed apart) and the build is `server-build`; the
+PostgreSQL server's own memory is not counted, a local Spark's is (it runs inside dbt's process).
 """
 
 from __future__ import annotations
@@ -40,13 +43,27 @@ def timed_step(command: list[str], env: dict[str, str] | None = None) -> tuple[f
     return elapsed, peak_kib / 1024
 
 
-def measure(customers: int, months: int, work_dir: Path) -> dict[str, float]:
+def measure_server(raw: Path, work_dir: Path, target: str) -> dict[str, float]:
+    """Load the raw files into a server target and build there; times and peaks of both steps."""
+    package = [sys.executable, "-m", "churn_warehouse"]
+    load_s, load_mib = timed_step([*package, "load-raw", "--target", target, "--raw-path", str(raw)])
+    build_s, build_mib = timed_step([*package, "server-build", "--target", target, "--work-dir", str(work_dir)])
+    return {"load_s": round(load_s, 1), "load_peak_mib": round(load_mib), "build_s": round(build_s, 1),
+            "build_peak_mib": round(build_mib)}
+
+
+def measure(customers: int, months: int, work_dir: Path, target: str = "duckdb") -> dict[str, float]:
     """Generate the sample at one scale, build it, and report times, peaks and sizes."""
     raw, db = work_dir / "raw", work_dir / "warehouse.duckdb"
     generate_s, generate_mib = timed_step(
         [sys.executable, "-m", "churn_warehouse.generator", "--out", str(raw),
          "--customers", str(customers), "--months", str(months)]
     )
+    sizes = {"customers": customers, "months": months, "generate_s": round(generate_s, 1),
+             "generate_peak_mib": round(generate_mib),
+             "raw_mib": round(sum(f.stat().st_size for f in raw.rglob("*.parquet")) / 2**20, 1)}
+    if target != "duckdb":
+        return {**sizes, **measure_server(raw, work_dir, target)}
     env = {**os.environ, "CHURN_WAREHOUSE_BUILD_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     build_s, build_mib = timed_step(
         [dbt_executable(), "build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
@@ -54,16 +71,8 @@ def measure(customers: int, months: int, work_dir: Path) -> dict[str, float]:
          "--vars", json.dumps({"raw_path": str(raw)})],
         env,
     )
-    return {
-        "customers": customers,
-        "months": months,
-        "generate_s": round(generate_s, 1),
-        "generate_peak_mib": round(generate_mib),
-        "build_s": round(build_s, 1),
-        "build_peak_mib": round(build_mib),
-        "raw_mib": round(sum(f.stat().st_size for f in raw.rglob("*.parquet")) / 2**20, 1),
-        "warehouse_mib": round(db.stat().st_size / 2**20, 1),
-    }
+    return {**sizes, "build_s": round(build_s, 1), "build_peak_mib": round(build_mib),
+            "warehouse_mib": round(db.stat().st_size / 2**20, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,13 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, nargs="+", default=[5000, 100000])
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--work-dir", type=Path, default=None, help="default: a temporary directory")
+    parser.add_argument("--target", choices=["duckdb", "postgres", "spark"], default="duckdb",
+                        help="engine to build on; server targets read their connection from the environment")
     args = parser.parse_args(argv)
-    columns = ["customers", "months", "generate_s", "generate_peak_mib", "build_s", "build_peak_mib",
-               "raw_mib", "warehouse_mib"]
+    columns = ["customers", "months", "generate_s", "generate_peak_mib", "build_s", "build_peak_mib", "raw_mib"]
+    columns += ["warehouse_mib"] if args.target == "duckdb" else ["load_s", "load_peak_mib"]
     print(" ".join(f"{column:>17}" for column in columns), flush=True)
     for customers in args.customers:
         with tempfile.TemporaryDirectory(dir=args.work_dir) as scratch:
-            result = measure(customers, args.months, Path(scratch))
+            result = measure(customers, args.months, Path(scratch), args.target)
         print(" ".join(f"{result[column]:>17}" for column in columns), flush=True)
     return 0
 
