@@ -32,7 +32,7 @@ summed as (
 
 broken_months as (
     select
-        cast(null as varchar) as customer_id,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
         monthly.month,
         'monthly totals' as failure
     from monthly
