@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 import pandas as pd
+import pyarrow as pa
 import yaml
 from pyspark import SparkContext
 from pyspark.sql import DataFrame, SparkSession
@@ -147,6 +148,13 @@ def load_raw(raw_path: Path, raw_format: str, raw_schema: str) -> dict[str, int]
 def read_table(schema: str, name: str) -> pd.DataFrame:
     """The table as the pandas frame DuckDB's `.df()` gives for it (decimals as float, dates as datetime64)."""
     arrow = session().table(f"{schema}.{name}").toArrow()
+    # Spark's timestamps arrive marked with the session time zone (UTC); DuckDB's have none.
+    arrow = arrow.cast(
+        pa.schema(
+            field.with_type(pa.timestamp(field.type.unit)) if pa.types.is_timestamp(field.type) else field
+            for field in arrow.schema
+        )
+    )
     with duckdb.connect() as converter:
         return converter.from_arrow(arrow).df()
 
