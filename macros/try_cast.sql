@@ -14,3 +14,19 @@
 {% macro postgres__try_cast(expression, data_type) -%}
     {{ postgres_try_cast_function(data_type) }}(cast({{ expression }} as text))
 {%- endmacro %}
+
+{#-
+    Spark's try_cast (ANSI rules, null on failure; dbt-spark turns ANSI mode off, where a plain cast would
+    turn '1.5' into 1). A date or timestamp must start with a whole year-month-day, as on the other engines:
+    Spark alone would read '2024' or '2024-01' as the first day.
+-#}
+{% macro spark__try_cast(expression, data_type) -%}
+    {%- if data_type in ('date', 'timestamp') -%}
+        case
+            when cast({{ expression }} as string) rlike '^ *[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}'
+                then try_cast({{ expression }} as {{ data_type }})
+        end
+    {%- else -%}
+        try_cast({{ expression }} as {{ data_type }})
+    {%- endif -%}
+{%- endmacro %}
