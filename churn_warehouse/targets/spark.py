@@ -27,6 +27,12 @@ from churn_warehouse.quality.contract import PROJECT_DIR, load_raw_contract, raw
 
 PROFILE = "churn_warehouse"
 TARGET = "spark"
+SPARK_DIR_VARIABLE = "CHURN_WAREHOUSE_SPARK_DIR"
+# profiles.yml's default folder, relative to the directory dbt runs in: the project, as the package runs dbt.
+DEFAULT_SPARK_DIR = PROJECT_DIR / "build" / "spark"
+
+# Spark builds in place: the Hive metastore cannot rename a database, so there is no build schema to publish.
+BUILD_VARS: dict[str, object] = {}
 
 # dbt-spark sets this on every session it opens (whatever the profile says); the loader must agree with it.
 ADAPTER_PARAMETERS = {"spark.sql.ansi.enabled": "false"}
@@ -52,6 +58,7 @@ def session_parameters(profiles_dir: Path = PROJECT_DIR) -> dict[str, str]:
 
 def session() -> SparkSession:
     """The process's SparkSession with Hive support, configured like dbt's (started on first use)."""
+    os.environ.setdefault(SPARK_DIR_VARIABLE, str(DEFAULT_SPARK_DIR))
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in session_parameters().items():
         builder = builder.config(key, value)
@@ -165,3 +172,12 @@ def write_table(schema: str, name: str, frame: pd.DataFrame) -> None:
         arrow = converter.from_df(frame).to_arrow_table()
     spark = session()
     _replace_table(spark, _utc_timestamps(spark.createDataFrame(arrow)), schema, name)
+
+
+def prepare_build() -> None:
+    """Nothing to prepare: a Spark build replaces its tables in place."""
+
+
+def publish_build() -> list[str]:
+    """Nothing to publish: a Spark build wrote the live schemas (see BUILD_VARS)."""
+    return []
