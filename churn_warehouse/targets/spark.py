@@ -56,17 +56,33 @@ def session_parameters(profiles_dir: Path = PROJECT_DIR) -> dict[str, str]:
     return {**rendered, **ADAPTER_PARAMETERS}
 
 
+# The parameters the running session was started with: a JVM keeps its metastore folder for its whole life.
+_started_with: dict[str, str] | None = None
+
+
 def session() -> SparkSession:
-    """The process's SparkSession with Hive support, configured like dbt's (started on first use)."""
+    """The process's SparkSession with Hive support, configured like dbt's (started on first use).
+
+    When CHURN_WAREHOUSE_SPARK_DIR (or another parameter) changed since the session started, the session and
+    its JVM are replaced, so each folder is read through its own metastore.
+    """
+    global _started_with
     os.environ.setdefault(SPARK_DIR_VARIABLE, str(DEFAULT_SPARK_DIR))
+    parameters = session_parameters()
+    if _started_with is not None and _started_with != parameters:
+        close()
     builder = SparkSession.builder.enableHiveSupport()
-    for key, value in session_parameters().items():
+    for key, value in parameters.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    _started_with = parameters
+    return spark
 
 
 def close() -> None:
     """Stop the SparkSession and its JVM, which releases the Derby metastore for the next process (dbt)."""
+    global _started_with
+    _started_with = None
     context = SparkContext._active_spark_context
     if context is not None:
         context.stop()
