@@ -200,3 +200,28 @@ def postgres_warehouse_url(parity_postgres: ServerOutcome) -> str:
 def postgres_warehouse_duckdb_twin(parity_duckdb: BuildOutcome) -> Path:
     """The DuckDB file built from the same raw data as `postgres_warehouse_url`."""
     return parity_duckdb.db_path
+
+
+@pytest.fixture(scope="session")
+def build_on_spark(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., ServerOutcome]:
+    """Factory: `build_on_spark(raw_dir, raw_format=..., **dbt_vars)` loads the raw files into a fresh local Spark
+    warehouse (its own metastore folder) with the package's loader and builds it in the three server phases."""
+    pytest.importorskip("pyspark", reason="the Spark engine is optional: scripts/setup.sh spark")
+
+    def build(raw_dir: Path, raw_format: str = "parquet", **dbt_vars: object) -> ServerOutcome:
+        work_dir = tmp_path_factory.mktemp("spark_build")
+        settings = {"CHURN_WAREHOUSE_SPARK_DIR": str(work_dir / "spark")}
+        with environment(**settings):
+            engine("spark").load_raw(Path(raw_dir), raw_format, "raw")
+            result = run_server_build("spark", {"raw_format": raw_format, **dbt_vars}, work_dir, echo=False)
+        return ServerOutcome(result.ok, result.output, "spark", settings, work_dir)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def parity_spark(build_on_spark: Callable[..., ServerOutcome], parity_raw: Path) -> ServerOutcome:
+    """The parity sample built on Spark (local session)."""
+    outcome = build_on_spark(parity_raw)
+    assert outcome.ok, outcome.output[-5000:]
+    return outcome

@@ -1,0 +1,101 @@
+"""The same project on Spark (local session) gives the same marts as on DuckDB, and treats bad input the same way.
+
+As for PostgreSQL (test_engine_parity.py): every mart of the 500-customer sample row by row against the DuckDB
+build, money to the cent, rates to 1e-9, the rest exactly; the bad-input fixture quarantined row for row alike;
+the quarantine limit stopping the build with the same message. Also the loader's handling of absent tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine_parity import compare_marts, mart_differences
+from test_bad_input import AS_OF_DATE, FIXTURES, RAW_DIR, expected_accounting
+from test_engine_parity import QUARANTINE_TABLES
+
+pytest.importorskip("pyspark", reason="the Spark engine is optional: scripts/setup.sh spark")
+
+
+def test_every_mart_on_spark_matches_duckdb_row_by_row(parity_duckdb, parity_spark):
+    contracts = parity_spark.mart_contracts()
+    assert len(contracts) >= 17, f"expected every mart in the manifest, found {sorted(contracts)}"
+    problems = compare_marts(
+        contracts, contracts,
+        lambda name: parity_duckdb.read("marts", name),
+        lambda name: parity_spark.read("marts", name),
+    )
+    assert not problems, "Spark marts differ from DuckDB:\n" + "\n".join(problems)
+
+
+def test_marts_hold_rows_on_spark(parity_spark):
+    """Guards the comparison above against two empty builds agreeing."""
+    for name in ("mrr_monthly", "mrr_movements", "customer_cltv", "customer_health", "cohort_retention"):
+        assert len(parity_spark.read("marts", name)) > 0, name
+
+
+def test_contracts_are_checked_as_data_tests_on_spark(parity_spark):
+    """Spark cannot enforce the marts' contracts; a contract_columns test runs on each mart instead."""
+    unchecked = [name for name in parity_spark.mart_contracts() if f"PASS contract_columns_{name}_ " not in parity_spark.output]
+    assert not unchecked, f"marts without a passing contract_columns test on Spark: {unchecked}"
+
+
+@pytest.fixture(scope="module")
+def bad_input_builds(build_warehouse, build_on_spark):
+    variables = {"raw_format": "csv", "as_of_date": AS_OF_DATE, "max_quarantine_share": 1}
+    duckdb_build = build_warehouse(RAW_DIR, **variables)
+    spark_build = build_on_spark(RAW_DIR, **variables)
+    assert duckdb_build.ok, duckdb_build.output[-5000:]
+    assert spark_build.ok, spark_build.output[-5000:]
+    return duckdb_build, spark_build
+
+
+@pytest.mark.parametrize("table", QUARANTINE_TABLES)
+def test_bad_rows_are_quarantined_alike_on_spark(bad_input_builds, table):
+    duckdb_build, spark_build = bad_input_builds
+    reference = duckdb_build.read("quarantine", f"quarantine_{table}")
+    other = spark_build.read("quarantine", f"quarantine_{table}")
+    assert len(reference) > 0, f"the bad-input fixture quarantines rows of {table}"
+    assert mart_differences(f"quarantine_{table}", reference, other, set(), set()) == []
+
+
+def test_raw_row_accounting_of_bad_input_is_exact_on_spark(bad_input_builds):
+    duckdb_build, spark_build = bad_input_builds
+    accounting = spark_build.read("marts", "raw_row_accounting")
+    assert mart_differences("raw_row_accounting", duckdb_build.read("marts", "raw_row_accounting"),
+                            accounting, set(), {"share_of_raw_rows"}) == []
+    raw_rows = accounting.groupby("table_name")["table_raw_rows"].first().to_dict()
+    assert raw_rows == {table: counts["raw_rows"] for table, counts in expected_accounting().items()}
+
+
+def test_quarantine_limit_stops_the_spark_build_with_the_duckdb_message(build_on_spark):
+    outcome = build_on_spark(Path(RAW_DIR), raw_format="csv", as_of_date=AS_OF_DATE)
+    assert not outcome.ok
+    assert "Quarantine limit passed for raw table" in outcome.output
+
+
+def test_loader_makes_absent_optional_tables_empty_text_tables(tmp_path, monkeypatch, capsys):
+    """The hand-worked fixture has no surveys or tickets: both become empty tables of string columns."""
+    from churn_warehouse.targets import spark
+
+    monkeypatch.setenv("CHURN_WAREHOUSE_SPARK_DIR", str(tmp_path / "spark"))
+    loaded = spark.load_raw(FIXTURES / "hand_worked" / "raw", "csv", "raw")
+    notices = capsys.readouterr().out
+    assert loaded["survey_responses"] == 0 and loaded["support_tickets"] == 0
+    assert loaded["customers"] > 0
+    assert notices.count("Optional raw table 'survey_responses' is absent") == 1
+    assert notices.count("Optional raw table 'support_tickets' is absent") == 1
+    try:
+        columns = spark.session().table("raw.support_tickets").dtypes
+    finally:
+        spark.close()
+    assert [kind for _, kind in columns] == ["string"] * 7
+
+
+def test_loader_refuses_a_raw_path_without_a_required_table(tmp_path):
+    from churn_warehouse.targets import spark
+
+    (tmp_path / "plans.csv").write_text("plan_id,plan_name,interval_months,currency,list_price\n")
+    with pytest.raises(FileNotFoundError, match="'customers'"):
+        spark.load_raw(tmp_path, "csv", "raw")
