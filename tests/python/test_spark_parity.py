@@ -99,3 +99,15 @@ def test_loader_refuses_a_raw_path_without_a_required_table(tmp_path):
     (tmp_path / "plans.csv").write_text("plan_id,plan_name,interval_months,currency,list_price\n")
     with pytest.raises(FileNotFoundError, match="'customers'"):
         spark.load_raw(tmp_path, "csv", "raw")
+
+
+def test_loader_session_uses_the_spark_target_of_profiles_yml(monkeypatch, tmp_path):
+    """The loader's session opens the metastore and warehouse dbt uses, with dbt-spark's ANSI setting."""
+    from churn_warehouse.targets import spark
+
+    monkeypatch.setenv("CHURN_WAREHOUSE_SPARK_DIR", str(tmp_path))
+    parameters = spark.session_parameters()
+    assert parameters["spark.sql.warehouse.dir"] == f"{tmp_path}/warehouse"
+    assert parameters["spark.driver.extraJavaOptions"] == f"-Dderby.system.home={tmp_path}"
+    assert parameters["spark.sql.session.timeZone"] == "UTC"
+    assert parameters["spark.sql.ansi.enabled"] == "false"
