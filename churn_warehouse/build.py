@@ -63,13 +63,17 @@ def _run_command(command: list[str], env: dict[str, str], echo: bool) -> tuple[b
     return process.wait() == 0, "".join(lines)
 
 
-def _run_dbt(arguments: list[str], env: dict[str, str], echo: bool) -> tuple[bool, str]:
-    """Run one dbt command in the project; returns (passed, output)."""
-    return _run_command([dbt_executable(), *arguments], env, echo)
-
-
-def _dbt_build_arguments(target: str, work_dir: Path, dbt_vars: dict[str, object]) -> list[str]:
-    return [
+def dbt_build_on(
+    target: str,
+    dbt_vars: dict[str, object],
+    work_dir: Path,
+    extra_args: list[str] | None = None,
+    *,
+    echo: bool = True,
+    **environment: str,
+) -> tuple[bool, str]:
+    """One `dbt build` of the project on `target` (dbt's target/ and logs/ in `work_dir`); (passed, output)."""
+    arguments = [
         "build",
         "--target", target,
         "--project-dir", str(PROJECT_DIR),
@@ -77,16 +81,15 @@ def _dbt_build_arguments(target: str, work_dir: Path, dbt_vars: dict[str, object
         "--target-path", str(work_dir / "target"),
         "--log-path", str(work_dir / "logs"),
         "--vars", json.dumps(dbt_vars),
+        *(extra_args or []),
     ]
-
-
-def _dbt_env(**extra: str) -> dict[str, str]:
-    return {
+    env = {
         **os.environ,
         "CHURN_WAREHOUSE_VERSION": __version__,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        **extra,
+        **environment,
     }
+    return _run_command([dbt_executable(), *arguments], env, echo)
 
 
 def run_dbt_build(
@@ -103,8 +106,7 @@ def run_dbt_build(
     for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
         stale.unlink(missing_ok=True)
     work_dir = Path(work_dir or db_path.parent).resolve()
-    arguments = [*_dbt_build_arguments("duckdb", work_dir, dbt_vars), *(extra_args or [])]
-    ok, output = _run_dbt(arguments, _dbt_env(CHURN_WAREHOUSE_BUILD_DB=str(db_path)), echo)
+    ok, output = dbt_build_on("duckdb", dbt_vars, work_dir, extra_args, echo=echo, CHURN_WAREHOUSE_BUILD_DB=str(db_path))
     return BuildResult(ok=ok, output=output, db_path=db_path)
 
 
@@ -137,19 +139,18 @@ def run_server_build(
     work_dir = Path(work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
     io.prepare_build()
-    arguments = _dbt_build_arguments(target, work_dir, {**dbt_vars, **io.BUILD_VARS})
-    env = _dbt_env()
-    ok, first = _run_dbt([*arguments, *PYTHON_MODEL_INPUTS, *(extra_args or [])], env, echo)
+    build_vars = {**dbt_vars, **io.BUILD_VARS}
+    ok, first = dbt_build_on(target, build_vars, work_dir, [*PYTHON_MODEL_INPUTS, *(extra_args or [])], echo=echo)
     if not ok:
         return BuildResult(ok=False, output=first, db_path=None)
     ok, step = _run_command(
         [sys.executable, "-m", "churn_warehouse", "python-models", "--target", target,
          "--manifest", str(work_dir / "target" / "manifest.json")],
-        env, echo,
+        {**os.environ, "CHURN_WAREHOUSE_VERSION": __version__}, echo,
     )
     if not ok:
         return BuildResult(ok=False, output=first + step, db_path=None)
-    ok, last = _run_dbt([*arguments, *AFTER_PYTHON_MODELS, *(extra_args or [])], env, echo)
+    ok, last = dbt_build_on(target, build_vars, work_dir, [*AFTER_PYTHON_MODELS, *(extra_args or [])], echo=echo)
     if ok:
         published = io.publish_build()
         last += f"Published on {target}: {', '.join(published) or 'built in place'}\n"
