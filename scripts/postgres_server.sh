@@ -35,7 +35,9 @@ start)
     as_postgres "$bin_dir/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w \
         -o "-c listen_addresses=127.0.0.1 -p $port -k $data_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c timezone=UTC" \
         start >/dev/null
-    echo "postgres_server: PostgreSQL $("$bin_dir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $data_dir)"
+    # The database the postgres target uses by default.
+    as_postgres "$bin_dir/createdb" -h 127.0.0.1 -p "$port" -U postgres churn_warehouse
+    echo "postgres_server: PostgreSQL $("$bin_dir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, database churn_warehouse (data in $data_dir)"
     ;;
 status)
     [ -n "$bin_dir" ] && as_postgres "$bin_dir/pg_ctl" -D "$data_dir" status >/dev/null 2>&1
