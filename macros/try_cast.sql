@@ -7,8 +7,19 @@
     {{ dbt.safe_cast(expression, data_type) }}
 {%- endmacro %}
 
+{#-
+    DuckDB's try_cast reads '1.5' or '1e3' as an integer (rounding); PostgreSQL and Spark refuse them, and so
+    do we: an integer is whole digits with an optional sign.
+-#}
 {% macro duckdb__try_cast(expression, data_type) -%}
-    try_cast({{ expression }} as {{ data_type }})
+    {%- if data_type == 'integer' -%}
+        case
+            when regexp_full_match(trim(cast({{ expression }} as varchar)), '[+-]?[0-9]+')
+                then try_cast({{ expression }} as {{ data_type }})
+        end
+    {%- else -%}
+        try_cast({{ expression }} as {{ data_type }})
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro postgres__try_cast(expression, data_type) -%}
