@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine_parity import compare_marts, mart_differences
-from test_bad_input import AS_OF_DATE, FIXTURES, RAW_DIR, expected_accounting
+from test_bad_input import AS_OF_DATE, RAW_DIR, expected_accounting
 
 QUARANTINE_TABLES = (
     "customers", "plans", "subscriptions", "invoices", "invoice_lines", "payments", "exchange_rates", "events",
@@ -65,19 +65,15 @@ def test_raw_row_accounting_of_bad_input_is_exact_on_postgres(bad_input_builds):
     assert raw_rows == {table: counts["raw_rows"] for table, counts in expected_accounting().items()}
 
 
-def test_quarantine_limit_stops_the_postgres_build_with_the_duckdb_message(build_on_postgres):
-    outcome = build_on_postgres(Path(RAW_DIR), raw_format="csv", as_of_date=AS_OF_DATE)
-    assert not outcome.ok
-    assert "Quarantine limit passed for raw table" in outcome.output
-
-
-def test_a_failed_postgres_build_leaves_the_published_marts_untouched(build_on_postgres):
-    good = build_on_postgres(FIXTURES / "hand_worked" / "raw", raw_format="csv", as_of_date="2024-07-10")
-    assert good.ok, good.output[-5000:]
-    published = good.read("marts", "mrr_monthly")
-    assert len(published) > 0
-    assert "Published on postgres" in good.output
-    failed = build_on_postgres(Path(RAW_DIR), raw_format="csv", into=good, as_of_date=AS_OF_DATE)
+def test_quarantine_limit_stops_the_postgres_build_and_leaves_the_published_marts_untouched(
+    build_on_postgres, parity_postgres
+):
+    """The bad input, loaded over the parity database's raw tables, fails with the DuckDB message and
+    publishes nothing: the marts published by the parity build stay as they were."""
+    published = parity_postgres.read("marts", "mrr_monthly")
+    assert "Published on postgres" in parity_postgres.output
+    failed = build_on_postgres(Path(RAW_DIR), raw_format="csv", into=parity_postgres, as_of_date=AS_OF_DATE)
     assert not failed.ok
+    assert "Quarantine limit passed for raw table" in failed.output
     assert "Published on postgres" not in failed.output
-    assert mart_differences("mrr_monthly", published, good.read("marts", "mrr_monthly"), set(), set()) == []
+    assert mart_differences("mrr_monthly", published, parity_postgres.read("marts", "mrr_monthly"), set(), set()) == []
