@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
+
+from test_bad_input import AS_OF_DATE, expected_accounting
 
 # Columns that say which build this was, not what the data says.
 BUILD_IDENTITY_COLUMNS = {"build_info": {"built_at", "invocation_id", "target_type", "raw_path", "raw_format"}}
@@ -54,21 +55,59 @@ def mart_differences(
 
 
 def compare_marts(
-    marts: dict[str, tuple[str, ...]],
     contract_types: dict[str, dict[str, str]],
     read_reference: Callable[[str], pd.DataFrame],
     read_other: Callable[[str], pd.DataFrame],
 ) -> list[str]:
     """Differences over every mart; money columns are the decimal ones of the contract, rates the float ones."""
     problems: list[str] = []
-    for name in marts:
-        types = contract_types[name]
+    for name, types in contract_types.items():
         money = {column for column, kind in types.items() if kind.startswith("decimal")}
         rates = {column for column, kind in types.items() if kind in ("double precision", "double", "float")}
         problems += mart_differences(name, read_reference(name), read_other(name), money, rates)
     return problems
 
 
-def as_plain(value: object) -> object:
-    """Decimals as floats, for messages."""
-    return float(value) if isinstance(value, Decimal) else value
+# ------------------------------------------------------------------ checks shared by every server engine
+# `reference` is a DuckDB build, `other` a build on the engine under test; both have `read(schema, name)`.
+
+QUARANTINE_TABLES = (
+    "customers", "plans", "subscriptions", "invoices", "invoice_lines", "payments", "exchange_rates", "events",
+    "survey_responses", "support_tickets",
+)
+# The bad-input fixture built so that it passes: every bad row quarantined, none over the limit.
+BAD_INPUT_VARS = {"raw_format": "csv", "as_of_date": AS_OF_DATE, "max_quarantine_share": 1}
+# Marts that must hold rows, so that two empty builds never agree.
+POPULATED_MARTS = ("mrr_monthly", "mrr_movements", "customer_cltv", "customer_health", "cohort_retention")
+
+
+def assert_every_mart_matches(reference: Any, other: Any, engine: str) -> None:
+    """Every mart of the other build's manifest equals the reference row by row."""
+    contracts = other.mart_contracts()
+    assert len(contracts) >= 17, f"expected every mart in the manifest, found {sorted(contracts)}"
+    problems = compare_marts(
+        contracts, lambda name: reference.read("marts", name), lambda name: other.read("marts", name)
+    )
+    assert not problems, f"{engine} marts differ from DuckDB:\n" + "\n".join(problems)
+
+
+def assert_marts_hold_rows(build: Any) -> None:
+    for name in POPULATED_MARTS:
+        assert len(build.read("marts", name)) > 0, name
+
+
+def assert_quarantined_alike(reference: Any, other: Any, table: str) -> None:
+    """The quarantine of one raw table holds the same rows, reasons and raw values on both builds."""
+    expected = reference.read("quarantine", f"quarantine_{table}")
+    assert len(expected) > 0, f"the bad-input fixture quarantines rows of {table}"
+    actual = other.read("quarantine", f"quarantine_{table}")
+    assert mart_differences(f"quarantine_{table}", expected, actual, set(), set()) == []
+
+
+def assert_accounting_alike(reference: Any, other: Any) -> None:
+    """raw_row_accounting equals the reference and counts every raw row of the fixture's files."""
+    accounting = other.read("marts", "raw_row_accounting")
+    assert mart_differences("raw_row_accounting", reference.read("marts", "raw_row_accounting"),
+                            accounting, set(), {"share_of_raw_rows"}) == []
+    raw_rows = accounting.groupby("table_name")["table_raw_rows"].first().to_dict()
+    assert raw_rows == {table: counts["raw_rows"] for table, counts in expected_accounting().items()}

@@ -11,37 +11,31 @@ from pathlib import Path
 
 import pytest
 
-from engine_parity import compare_marts, mart_differences
-from test_bad_input import AS_OF_DATE, RAW_DIR, expected_accounting
-
-QUARANTINE_TABLES = (
-    "customers", "plans", "subscriptions", "invoices", "invoice_lines", "payments", "exchange_rates", "events",
-    "survey_responses", "support_tickets",
+from engine_parity import (
+    BAD_INPUT_VARS,
+    QUARANTINE_TABLES,
+    assert_accounting_alike,
+    assert_every_mart_matches,
+    assert_marts_hold_rows,
+    assert_quarantined_alike,
+    mart_differences,
 )
+from test_bad_input import AS_OF_DATE, RAW_DIR
 
 
 def test_every_mart_on_postgres_matches_duckdb_row_by_row(parity_duckdb, parity_postgres):
-    contracts = parity_postgres.mart_contracts()
-    assert len(contracts) >= 17, f"expected every mart in the manifest, found {sorted(contracts)}"
-    problems = compare_marts(
-        contracts, contracts,
-        lambda name: parity_duckdb.read("marts", name),
-        lambda name: parity_postgres.read("marts", name),
-    )
-    assert not problems, "PostgreSQL marts differ from DuckDB:\n" + "\n".join(problems)
+    assert_every_mart_matches(parity_duckdb, parity_postgres, "PostgreSQL")
 
 
 def test_marts_hold_rows_on_postgres(parity_postgres):
     """Guards the comparison above against two empty builds agreeing."""
-    for name in ("mrr_monthly", "mrr_movements", "customer_cltv", "customer_health", "cohort_retention"):
-        assert len(parity_postgres.read("marts", name)) > 0, name
+    assert_marts_hold_rows(parity_postgres)
 
 
 @pytest.fixture(scope="module")
 def bad_input_builds(build_warehouse, build_on_postgres):
-    variables = {"raw_format": "csv", "as_of_date": AS_OF_DATE, "max_quarantine_share": 1}
-    duckdb_build = build_warehouse(RAW_DIR, **variables)
-    postgres_build = build_on_postgres(RAW_DIR, **variables)
+    duckdb_build = build_warehouse(RAW_DIR, **BAD_INPUT_VARS)
+    postgres_build = build_on_postgres(RAW_DIR, **BAD_INPUT_VARS)
     assert duckdb_build.ok, duckdb_build.output[-5000:]
     assert postgres_build.ok, postgres_build.output[-5000:]
     return duckdb_build, postgres_build
@@ -49,20 +43,11 @@ def bad_input_builds(build_warehouse, build_on_postgres):
 
 @pytest.mark.parametrize("table", QUARANTINE_TABLES)
 def test_bad_rows_are_quarantined_alike_on_postgres(bad_input_builds, table):
-    duckdb_build, postgres_build = bad_input_builds
-    reference = duckdb_build.read("quarantine", f"quarantine_{table}")
-    other = postgres_build.read("quarantine", f"quarantine_{table}")
-    assert len(reference) > 0, f"the bad-input fixture quarantines rows of {table}"
-    assert mart_differences(f"quarantine_{table}", reference, other, set(), set()) == []
+    assert_quarantined_alike(*bad_input_builds, table)
 
 
 def test_raw_row_accounting_of_bad_input_is_exact_on_postgres(bad_input_builds):
-    duckdb_build, postgres_build = bad_input_builds
-    accounting = postgres_build.read("marts", "raw_row_accounting")
-    assert mart_differences("raw_row_accounting", duckdb_build.read("marts", "raw_row_accounting"),
-                            accounting, set(), {"share_of_raw_rows"}) == []
-    raw_rows = accounting.groupby("table_name")["table_raw_rows"].first().to_dict()
-    assert raw_rows == {table: counts["raw_rows"] for table, counts in expected_accounting().items()}
+    assert_accounting_alike(*bad_input_builds)
 
 
 def test_quarantine_limit_stops_the_postgres_build_and_leaves_the_published_marts_untouched(
