@@ -20,15 +20,24 @@ from churn_warehouse.predictive import (
     BgNbdFit,
     FitError,
     GammaGammaFit,
+    MbgNbdFit,
     SbgFit,
     bgnbd_expected_purchases,
     bgnbd_p_alive,
-    fit_bgnbd,
     fit_gamma_gamma,
     fit_sbg,
     gamma_gamma_expected_spend,
+    mbgnbd_expected_purchases,
+    mbgnbd_p_alive,
     sbg_derl,
     sbg_survival,
+)
+from churn_warehouse.predictive.mbgnbd import (
+    PURCHASE_MODEL_LABELS,
+    PURCHASE_MODELS,
+    HoldoutComparison,
+    compare_on_holdout,
+    fit_purchase_model,
 )
 
 OVERALL = "all"  # the segment value of the fit on every customer, as in the `all`/`all` rows of other marts
@@ -66,7 +75,12 @@ ONE_OFF_COLUMNS = [
     "expected_spend_per_purchase",
     "expected_margin_12m",
     "purchase_model_note",
+    "purchase_model",
+    "bg_nbd_holdout_log_likelihood",
+    "modified_bg_nbd_holdout_log_likelihood",
 ]
+# Calibration summary of int_customer_one_off_purchases (null for customers first buying in the holdout).
+CALIBRATION_COLUMNS = ["calibration_frequency", "calibration_recency_weeks", "calibration_t_weeks"]
 CURVE_COLUMNS = [
     "segment",
     "months_since_start",
@@ -225,12 +239,21 @@ def predict_subscription_cltv(
 
 @dataclass(frozen=True)
 class PurchaseFits:
-    """The BG/NBD and Gamma-Gamma fits on every customer with one-off purchases, or why each is missing."""
+    """The purchase-count and Gamma-Gamma fits on every customer with one-off purchases, or why each is missing.
+
+    purchase_model names the model whose fit predicts ('bg_nbd' or
+    'modified_bg_nbd', None when neither fits): the holdout's choice, or the
+    other model when the chosen one cannot be fitted on the whole history.
+    """
 
     bgnbd: BgNbdFit | None
     gamma_gamma: GammaGammaFit | None
     bgnbd_problem: str | None
     gamma_gamma_problem: str | None
+    mbgnbd: MbgNbdFit | None = None
+    mbgnbd_problem: str | None = None
+    purchase_model: str | None = PURCHASE_MODELS[0]
+    holdout: HoldoutComparison | None = None
 
 
 def _purchase_arrays(purchases: pd.DataFrame) -> tuple[NDArray[np.float64], ...]:
@@ -242,22 +265,55 @@ def _purchase_arrays(purchases: pd.DataFrame) -> tuple[NDArray[np.float64], ...]
     return frequency, recency, age, np.where(frequency > 0, spend, 0.0)
 
 
-def fit_purchase_models(purchases: pd.DataFrame, *, min_customers: int = 10) -> PurchaseFits:
-    """Fit BG/NBD (purchase counts) and Gamma-Gamma (spend) on all customers with one-off purchases.
+def compare_purchase_models(purchases: pd.DataFrame, *, min_customers: int = 10) -> HoldoutComparison | None:
+    """BG/NBD against MBG/NBD on the holdout of int_customer_one_off_purchases; None without calibration columns.
 
-    A model that cannot be fitted, and a Gamma-Gamma fit with q <= 1 (whose
+    Customers whose first purchase lies in the calibration period (non-null
+    calibration_* columns) are fitted on their calibration summary and scored
+    on their whole history (churn_warehouse.predictive.mbgnbd.compare_on_holdout).
+    """
+    if not set(CALIBRATION_COLUMNS) <= set(purchases.columns):
+        return None
+    calibrated = purchases.dropna(subset=CALIBRATION_COLUMNS)
+    calibration = tuple(calibrated[column].to_numpy(dtype=float) for column in CALIBRATION_COLUMNS)
+    whole = tuple(calibrated[column].to_numpy(dtype=float) for column in ("frequency", "recency_weeks", "t_weeks"))
+    return compare_on_holdout(calibration, whole, min_customers=min_customers)
+
+
+def _fit_count_models(
+    frequency: NDArray[np.float64], recency: NDArray[np.float64], age: NDArray[np.float64], chosen: str,
+    min_customers: int,
+) -> tuple[dict[str, BgNbdFit | MbgNbdFit], dict[str, str]]:
+    """Fit the chosen purchase-count model on the whole history, and the other one only if it cannot be fitted."""
+    fits: dict[str, BgNbdFit | MbgNbdFit] = {}
+    problems: dict[str, str] = {}
+    for model in sorted(PURCHASE_MODELS, key=lambda m: m != chosen):
+        try:
+            fits[model] = fit_purchase_model(model, frequency, recency, age, min_customers=min_customers)
+            break
+        except FitError as error:
+            problems[model] = (
+                f"{PURCHASE_MODEL_LABELS[model]} cannot be fitted on the customers with one-off purchases "
+                f"({frequency.size}): {error}"
+            )
+    return fits, problems
+
+
+def fit_purchase_models(purchases: pd.DataFrame, *, min_customers: int = 10) -> PurchaseFits:
+    """Choose BG/NBD or MBG/NBD on the holdout, fit it and Gamma-Gamma (spend) on all customers with one-off purchases.
+
+    Without calibration columns there is no comparison and BG/NBD is used. A
+    model that cannot be fitted, and a Gamma-Gamma fit with q <= 1 (whose
     population mean spend p gamma / (q - 1) does not exist), leave a reason
     instead of a fit. Customers are taken in customer_id order, so the fit does not depend on the order the
     engine returned them in.
     """
-    frequency, recency, age, spend = _purchase_arrays(purchases.sort_values("customer_id", kind="stable"))
-    n = len(purchases)
-    bgnbd = gamma_gamma = None
-    bgnbd_problem = gamma_gamma_problem = None
-    try:
-        bgnbd = fit_bgnbd(frequency, recency, age, min_customers=min_customers)
-    except FitError as error:
-        bgnbd_problem = f"BG/NBD cannot be fitted on the customers with one-off purchases ({n}): {error}"
+    ordered = purchases.sort_values("customer_id", kind="stable")
+    frequency, recency, age, spend = _purchase_arrays(ordered)
+    holdout = compare_purchase_models(ordered, min_customers=min_customers)
+    chosen = holdout.chosen if holdout else PURCHASE_MODELS[0]
+    counts, count_problems = _fit_count_models(frequency, recency, age, chosen, min_customers)
+    gamma_gamma = gamma_gamma_problem = None
     try:
         gamma_gamma = fit_gamma_gamma(frequency, spend, min_customers=min_customers)
         if gamma_gamma.q <= 1:
@@ -267,7 +323,39 @@ def fit_purchase_models(purchases: pd.DataFrame, *, min_customers: int = 10) -> 
             gamma_gamma = None
     except FitError as error:
         gamma_gamma_problem = f"Gamma-Gamma cannot be fitted on the repeat buyers: {error}"
-    return PurchaseFits(bgnbd, gamma_gamma, bgnbd_problem, gamma_gamma_problem)
+    return PurchaseFits(
+        counts.get("bg_nbd"), gamma_gamma, count_problems.get("bg_nbd"), gamma_gamma_problem,
+        mbgnbd=counts.get("modified_bg_nbd"), mbgnbd_problem=count_problems.get("modified_bg_nbd"),
+        purchase_model=next(iter(counts), None), holdout=holdout,
+    )
+
+
+def _count_predictions(
+    fits: PurchaseFits, horizon_weeks: float, frequency: NDArray[np.float64], recency: NDArray[np.float64],
+    age: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(P(alive), expected purchases over the horizon) from the model in fits.purchase_model; NaN without one."""
+    nothing = np.full(frequency.size, np.nan)
+    if fits.purchase_model == "bg_nbd" and fits.bgnbd is not None:
+        p_alive, expected = bgnbd_p_alive, bgnbd_expected_purchases
+        fit: BgNbdFit | MbgNbdFit = fits.bgnbd
+    elif fits.purchase_model == "modified_bg_nbd" and fits.mbgnbd is not None:
+        p_alive, expected = mbgnbd_p_alive, mbgnbd_expected_purchases
+        fit = fits.mbgnbd
+    else:
+        return nothing, nothing.copy()
+    if not frequency.size:
+        return nothing, nothing.copy()
+    return (np.asarray(p_alive(fit, frequency, recency, age), dtype=float),
+            np.asarray(expected(fit, horizon_weeks, frequency, recency, age), dtype=float))
+
+
+def _purchase_note(fits: PurchaseFits) -> str | None:
+    """Why figures are missing or come from the other count model, and why the holdout could not compare."""
+    notes = [fits.bgnbd_problem, fits.mbgnbd_problem, fits.gamma_gamma_problem]
+    if fits.holdout is not None and fits.holdout.problems:
+        notes.append("holdout comparison: " + "; ".join(fits.holdout.problems))
+    return "; ".join(note for note in notes if note) or None
 
 
 def predict_one_off_value(
@@ -279,19 +367,19 @@ def predict_one_off_value(
 ) -> pd.DataFrame:
     """Per customer with one-off purchases: P(alive), expected purchases and expected margin over the horizon.
 
+    P(alive) and expected purchases come from fits.purchase_model;
     expected_margin_12m = expected purchases * Gamma-Gamma expected spend per
     purchase * gross_margin. Figures a missing fit cannot give are null, and
-    purchase_model_note says why.
+    purchase_model_note says why. The model and both holdout log-likelihoods
+    are repeated on every row, so the mart states the choice.
     """
     frequency, recency, age, spend = _purchase_arrays(purchases)
     n = len(purchases)
-    p_alive, expected, expected_spend = (np.full(n, np.nan) for _ in range(3))
-    if fits.bgnbd is not None and n:
-        p_alive = np.asarray(bgnbd_p_alive(fits.bgnbd, frequency, recency, age), dtype=float)
-        expected = np.asarray(bgnbd_expected_purchases(fits.bgnbd, horizon_weeks, frequency, recency, age), dtype=float)
+    p_alive, expected = _count_predictions(fits, horizon_weeks, frequency, recency, age)
+    expected_spend = np.full(n, np.nan)
     if fits.gamma_gamma is not None and n:
         expected_spend = np.asarray(gamma_gamma_expected_spend(fits.gamma_gamma, frequency, spend), dtype=float)
-    problems = "; ".join(p for p in (fits.bgnbd_problem, fits.gamma_gamma_problem) if p) or None
+    holdout = fits.holdout
     return pd.DataFrame(
         {
             "customer_id": _text(purchases["customer_id"].to_numpy()),
@@ -299,7 +387,10 @@ def predict_one_off_value(
             "expected_purchases_12m": expected,
             "expected_spend_per_purchase": expected_spend,
             "expected_margin_12m": expected * expected_spend * gross_margin,
-            "purchase_model_note": _text([problems] * n),
+            "purchase_model_note": _text([_purchase_note(fits)] * n),
+            "purchase_model": _text([fits.purchase_model] * n),
+            "bg_nbd_holdout_log_likelihood": np.full(n, holdout.bg_nbd if holdout else np.nan),
+            "modified_bg_nbd_holdout_log_likelihood": np.full(n, holdout.modified_bg_nbd if holdout else np.nan),
         },
         columns=ONE_OFF_COLUMNS,
     )

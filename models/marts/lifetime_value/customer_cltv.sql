@@ -43,7 +43,11 @@ final as (
         cast(predicted.p_alive as {{ type_rate() }}) as p_alive,
         cast(predicted.expected_purchases_12m as {{ type_rate() }}) as expected_purchases_12m,
         {{ round_money('predicted.expected_margin_12m') }} as expected_margin_12m,
-        cast(predicted.purchase_model_note as {{ dbt.type_string() }}) as purchase_model_note
+        cast(predicted.purchase_model_note as {{ dbt.type_string() }}) as purchase_model_note,
+        cast(predicted.purchase_model as {{ dbt.type_string() }}) as purchase_model,
+        cast(predicted.bg_nbd_holdout_log_likelihood as {{ type_rate() }}) as bg_nbd_holdout_log_likelihood,
+        cast(predicted.modified_bg_nbd_holdout_log_likelihood as {{ type_rate() }})
+            as modified_bg_nbd_holdout_log_likelihood
     from customers
     left join dimensions on customers.customer_id = dimensions.customer_id
     left join survival on customers.customer_id = survival.customer_id
