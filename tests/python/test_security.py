@@ -1,0 +1,122 @@
+"""Hostile input and exposure: the dashboard is private by default, and no path or name becomes SQL or Markdown.
+
+- `scripts/dashboard.sh` listens on 127.0.0.1 unless CHURN_WAREHOUSE_DASHBOARD_ADDRESS says otherwise: the
+  sockets it opens are read from /proc/net/tcp and /proc/net/tcp6.
+- A build whose raw folder, build file and published file have quotes, backslashes and `;` in their names
+  passes, and marts.build_info holds the raw path exactly; a dbt var that would reach SQL is refused with its name.
+- A raw value written as Markdown (a link, an image, bold) is shown as text on every page that shows it.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from churn_warehouse.build import build_and_publish, run_dbt_build
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+HAND_WORKED_RAW = PROJECT_DIR / "tests" / "fixtures" / "hand_worked" / "raw"
+HAND_WORKED_VARS = {"raw_format": "csv", "as_of_date": "2024-07-10"}
+
+# ------------------------------------------------------------------ the dashboard listens on 127.0.0.1
+
+LISTEN = "0A"  # TCP state LISTEN in /proc/net/tcp*
+SERVER_START_SECONDS = 90
+
+
+def _address(hex_address: str) -> str:
+    """The text form of an address as /proc/net/tcp* writes it (little-endian 32-bit words)."""
+    raw = bytes.fromhex(hex_address)
+    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    return socket.inet_ntop(socket.AF_INET if len(words) == 4 else socket.AF_INET6, words)
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Every local address with a socket listening on `port`, IPv4 and IPv6."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not Path(table).exists():
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state = fields[1], fields[3]
+            address, hex_port = local.split(":")
+            if state == LISTEN and int(hex_port, 16) == port:
+                found.add(_address(address))
+    return found
+
+
+def free_port() -> int:
+    """A port nothing listens on, on any interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def dashboard_script(tmp_path: Path) -> Path:
+    """The real scripts/dashboard.sh in a copy of the repository layout whose setup step is a no-op.
+
+    The real setup would reinstall this environment when its extras differ; the streamlit command the script
+    runs is the real one, on the real app and the real environment.
+    """
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(PROJECT_DIR / "scripts" / "dashboard.sh", tmp_path / "scripts" / "dashboard.sh")
+    (tmp_path / "scripts" / "setup.sh").write_text("exit 0\n")
+    (tmp_path / "app").symlink_to(PROJECT_DIR / "app")
+    (tmp_path / ".venv").symlink_to(Path(sys.prefix))
+    if (PROJECT_DIR / ".streamlit").exists():
+        shutil.copytree(PROJECT_DIR / ".streamlit", tmp_path / ".streamlit")
+    return tmp_path / "scripts" / "dashboard.sh"
+
+
+def serve_and_read_addresses(script: Path, log: Path, **environment: str) -> set[str]:
+    """Start the script on a free port, wait until it listens, return where it listens; always stop it."""
+    port = free_port()
+    env = {name: value for name, value in os.environ.items() if name != "CHURN_WAREHOUSE_DASHBOARD_ADDRESS"}
+    env.update(CHURN_WAREHOUSE_DB=str(log.parent / "absent.duckdb"), **environment)
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            ["bash", str(script), "--server.port", str(port), "--server.headless", "true",
+             "--server.fileWatcherType", "none"],
+            env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not (addresses := listening_addresses(port)):
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, f"nothing listened on {port}: {log.read_text()}"
+            time.sleep(0.2)
+        time.sleep(1)  # Tornado may open its IPv4 and IPv6 sockets one after the other
+        return listening_addresses(port)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=20)
+
+
+def test_dashboard_listens_on_localhost_only_by_default(dashboard_script, tmp_path):
+    addresses = serve_and_read_addresses(dashboard_script, tmp_path / "default.log")
+    assert addresses == {"127.0.0.1"}, f"the dashboard listens on {addresses}"
+    assert "Network URL" not in (tmp_path / "default.log").read_text()
+
+
+def test_dashboard_listens_on_other_interfaces_only_when_asked(dashboard_script, tmp_path):
+    log = tmp_path / "shared.log"
+    addresses = serve_and_read_addresses(dashboard_script, log, CHURN_WAREHOUSE_DASHBOARD_ADDRESS="0.0.0.0")
+    assert addresses == {"0.0.0.0"}, f"the dashboard listens on {addresses}"
+    assert "authentication" in log.read_text(), "opting in warns that the dashboard has no login of its own"
