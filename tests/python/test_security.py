@@ -120,3 +120,88 @@ def test_dashboard_listens_on_other_interfaces_only_when_asked(dashboard_script,
     addresses = serve_and_read_addresses(dashboard_script, log, CHURN_WAREHOUSE_DASHBOARD_ADDRESS="0.0.0.0")
     assert addresses == {"0.0.0.0"}, f"the dashboard listens on {addresses}"
     assert "authentication" in log.read_text(), "opting in warns that the dashboard has no login of its own"
+
+
+# ------------------------------------------------------------------ no path or name becomes SQL
+
+# Quotes, a backslash, `;` and a crafted expression: if any reached SQL unescaped, the build would fail
+# ("unterminated string") or run `version()` and store its result in place of the name.
+HOSTILE_NAME = "raw 'q\\;x' || version() || '"
+# A raw value written as Markdown: bold, a link and an image that a browser would fetch.
+HOSTILE_SEGMENT = "**Bold** [login](http://x) ![t](http://x/pixel.png)"
+HOSTILE_CUSTOMER = "c01"
+
+
+def hostile_raw_copy(root: Path) -> Path:
+    """The hand-worked raw tables in a folder named HOSTILE_NAME, customer c01 in segment HOSTILE_SEGMENT."""
+    raw = root / HOSTILE_NAME
+    shutil.copytree(HAND_WORKED_RAW, raw)
+    path = raw / "customers.csv"
+    with path.open(newline="") as source:
+        rows = list(csv.DictReader(source))
+    assert any(row["customer_id"] == HOSTILE_CUSTOMER for row in rows), "fixture changed: no customer c01"
+    for row in rows:
+        if row["customer_id"] == HOSTILE_CUSTOMER:
+            row["segment"] = HOSTILE_SEGMENT
+    with path.open("w", newline="") as target:
+        writer = csv.DictWriter(target, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return raw
+
+
+@pytest.fixture(scope="module")
+def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The main job (raw checks, dbt build, mart checks, publish) with quotes and `;` in every path."""
+    root = tmp_path_factory.mktemp("hostile")
+    raw = hostile_raw_copy(root)
+    # No backslash in the database files' folders: DuckDB reads `\` in a database path as a folder separator.
+    published = root / "published 'p;x" / "warehouse.duckdb"
+    build_db = root / "build 'b;x" / "warehouse.duckdb"
+    result = build_and_publish({"raw_path": str(raw), **HAND_WORKED_VARS}, published, build_db, echo=False)
+    assert result.ok, result.output[-5000:]
+    return {"raw": raw, "published": published}
+
+
+
+def test_paths_with_quotes_backslashes_and_semicolons_build_and_are_recorded_exactly(hostile_build):
+    with duckdb.connect(str(hostile_build["published"]), read_only=True) as connection:
+        raw_path, raw_format = connection.execute("select raw_path, raw_format from marts.build_info").fetchone()
+        segments = {row[0] for row in connection.execute(
+            "select distinct dimension_value from marts.mrr_monthly_by_dimension where dimension = 'segment'"
+        ).fetchall()}
+        runs = connection.execute("select count(*) from marts.data_quality_runs").fetchone()[0]
+    assert raw_path == str(hostile_build["raw"])
+    assert raw_format == "csv"
+    assert HOSTILE_SEGMENT in segments
+    assert runs >= 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("reporting_currency", "USD' or '1' = '1"),
+        ("raw_schema", "raw; drop schema marts cascade; --"),
+        ("schema_suffix", "\"; select 1; --"),
+        ("as_of_date", "2024-07-10' as date) as x; --"),
+        ("raw_format", "csv'); --"),
+        ("inactive_days", "30 or true"),
+        ("gross_margin", "0.8) as gross_margin; --"),
+    ],
+)
+def test_a_dbt_var_that_would_become_sql_is_refused_naming_it(tmp_path, name, value):
+    result = run_dbt_build(
+        tmp_path / "warehouse.duckdb",
+        {"raw_path": str(HAND_WORKED_RAW), **HAND_WORKED_VARS, name: value},
+        work_dir=tmp_path, echo=False, extra_args=["--select", "build_info"],
+    )
+    assert not result.ok
+    assert f"dbt var {name} must be" in result.output, result.output[-3000:]
+
+
+def test_loading_raw_tables_refuses_a_schema_name_that_would_become_sql():
+    from churn_warehouse.targets import engine
+
+    # Refused before any connection is made: no server is needed to see it.
+    with pytest.raises(ValueError, match=r"raw schema .* is not a plain schema name.*--raw-schema"):
+        engine("postgres").load_raw(HAND_WORKED_RAW, "csv", "raw; drop schema marts cascade; --")
