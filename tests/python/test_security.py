@@ -2,8 +2,9 @@
 
 - `scripts/dashboard.sh` listens on 127.0.0.1 unless CHURN_WAREHOUSE_DASHBOARD_ADDRESS says otherwise: the
   sockets it opens are read from /proc/net/tcp and /proc/net/tcp6.
-- A build whose raw folder, build file and published file have quotes, backslashes and `;` in their names
-  passes, and marts.build_info holds the raw path exactly; a dbt var that would reach SQL is refused with its name.
+- A build whose raw folder (quotes, a backslash, `;`, a crafted expression), build file and published file
+  (quotes, `;`) have hostile names passes, and marts.build_info holds the raw path exactly; a dbt var that SQL
+  reads as a name, code or number is refused, naming it, when it is not one.
 - A raw value written as Markdown (a link, an image, bold) is shown as text on every page that shows it, and
   so is a path with backticks.
 """
@@ -163,7 +164,6 @@ def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     result = build_and_publish({"raw_path": str(raw), **HAND_WORKED_VARS}, published, build_db, echo=False)
     assert result.ok, result.output[-5000:]
     return {"raw": raw, "published": published}
-
 
 
 def test_paths_with_quotes_backslashes_and_semicolons_build_and_are_recorded_exactly(hostile_build):
