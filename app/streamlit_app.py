@@ -1,4 +1,5 @@
-"""Churn and retention dashboard: the router. Run with `scripts/dashboard.sh` (or `streamlit run app/streamlit_app.py`).
+"""Churn and retention dashboard: the router. Run with `scripts/dashboard.sh` (or
+`streamlit run app/streamlit_app.py --server.address 127.0.0.1`: without that option it listens on every interface).
 
 It draws the global controls, then runs the chosen page. Every figure comes from the published warehouse
 (`CHURN_WAREHOUSE_DB`: a DuckDB file, default `warehouse.duckdb` at the repository root, or a

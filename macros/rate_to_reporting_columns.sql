@@ -5,7 +5,7 @@
     `assert_exchange_rates_fresh` reports.
 -#}
 {% macro rate_to_reporting_columns(currency, day, rates='rates') -%}
-    {%- set is_reporting = currency ~ " = '" ~ var('reporting_currency') ~ "'" -%}
+    {%- set is_reporting = currency ~ " = " ~ sql_string_literal(var('reporting_currency')) -%}
     {{ column_list([
         'case when ' ~ is_reporting ~ ' then 1 else ' ~ rates ~ '.rate_to_reporting end as rate_to_reporting',
         'case when ' ~ is_reporting ~ ' then ' ~ day ~ ' else ' ~ rates ~ '.rate_date end as rate_date',

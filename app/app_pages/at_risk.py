@@ -16,8 +16,8 @@ options = data.health_options(context.warehouse)
 st.title("At-risk customers")
 list_date = data.health_list_date(context.warehouse)
 st.caption(
-    f"{context.filter_label} · customers paying on {formatting.day_label(list_date)}, the as-of date · "
-    f"figures in {context.currency}"
+    f"{context.filter_caption} · customers paying on {formatting.day_label(list_date)}, the as-of date · "
+    f"figures in {context.currency_caption}"
 )
 if note:
     st.caption(note)
@@ -61,7 +61,8 @@ at_risk = data.at_risk_customers(*chosen)
 shown = figures.at_risk_view(at_risk.head(figures.LIST_ROWS_SHOWN))
 st.markdown(
     f"**{formatting.count(len(at_risk))} customers** with "
-    f"**{formatting.money(at_risk['current_mrr'].sum(), context.currency)}** of MRR, largest first"
+    f"**{formatting.markdown_text(formatting.money(at_risk['current_mrr'].sum(), context.currency))}** of MRR, "
+    "largest first"
     + (f" (the first {formatting.count(figures.LIST_ROWS_SHOWN)} shown; the download has all)"
        if len(at_risk) > figures.LIST_ROWS_SHOWN else "")
 )

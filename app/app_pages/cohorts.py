@@ -12,7 +12,7 @@ cohorts = figures.cohorts_in_period(data.cohort_retention(context.warehouse, dim
 
 st.title("Cohorts")
 st.caption(
-    f"{context.filter_label} · customers who first paid between {context.period_label}, followed up to "
+    f"{context.filter_caption} · customers who first paid between {context.period_label}, followed up to "
     f"{formatting.month_label(context.months[-1])}"
 )
 if note:

@@ -43,8 +43,8 @@ else:
 if runs.data_docs is not None:
     st.markdown(f"**Data Docs**, the full validation report: [open]({runs.data_docs.as_uri()})")
     st.caption(
-        f"A local file, `{runs.data_docs}`: if your browser does not open the link from this page, open the path "
-        "directly."
+        f"A local file, {formatting.markdown_code(runs.data_docs)}: if your browser does not open the link from "
+        "this page, open the path directly."
     )
 else:
     st.caption("No Data Docs yet: they are written by the validation step of the build (`scripts/demo.sh`).")

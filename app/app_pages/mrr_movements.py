@@ -11,7 +11,7 @@ monthly = data.monthly_figures(context.warehouse, dimension, value)
 period = figures.in_period(monthly, context.start, context.end)
 
 st.title("MRR movements")
-st.caption(f"{context.filter_label} · {context.period_label} · figures in {context.currency}")
+st.caption(f"{context.filter_caption} · {context.period_label} · figures in {context.currency_caption}")
 if note:
     st.caption(note)
 

@@ -13,8 +13,8 @@ month, before = context.end, figures.previous_month(context.end)
 
 st.title("Overview")
 st.caption(
-    f"{context.filter_label} · month of {formatting.month_label(month)} compared with "
-    f"{formatting.month_label(before)} · trends over {context.period_label} · figures in {context.currency}"
+    f"{context.filter_caption} · month of {formatting.month_label(month)} compared with "
+    f"{formatting.month_label(before)} · trends over {context.period_label} · figures in {context.currency_caption}"
 )
 if note:
     st.caption(note)
@@ -88,7 +88,7 @@ if data.has(context.warehouse, "reference.churn_benchmarks"):
                 "(1 − (1 − monthly rate)¹²)."
             )
         for point in figures.benchmark_points(benchmarks, "customer_churn_rate"):
-            st.markdown(f"- {point.who}: **{point.figure}**  \n  *{point.source}*")
+            display.reference_point(point)
     with right:
         st.markdown("**Expansion share of new MRR**")
         st.markdown(
@@ -96,6 +96,6 @@ if data.has(context.warehouse, "reference.churn_benchmarks"):
             f"**{formatting.percent(headlines['expansion_share'].value, decimals=1)}**. {define('expansion_share')}"
         )
         for point in figures.benchmark_points(benchmarks, "expansion_share"):
-            st.markdown(f"- {point.who}: **{point.figure}**  \n  *{point.source}*")
+            display.reference_point(point)
 else:
     st.caption("The seed `reference.churn_benchmarks` is not in the published warehouse.")

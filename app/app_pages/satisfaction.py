@@ -13,7 +13,8 @@ month, before = context.end, figures.previous_month(context.end)
 
 st.title("Satisfaction")
 st.caption(
-    f"{context.filter_label} · month of {formatting.month_label(month)} compared with {formatting.month_label(before)}"
+    f"{context.filter_caption} · month of {formatting.month_label(month)} compared with "
+    f"{formatting.month_label(before)}"
     f" · trends over {context.period_label}"
 )
 if note:
@@ -38,7 +39,8 @@ with left:
         width="stretch",
     )
     if nps_reference is not None:
-        st.caption(f"Dashed line: {nps_reference.label}, for context, not a target ({nps_reference.source}).")
+        st.caption(f"Dashed line: {formatting.markdown_text(nps_reference.label)}, for context, not a target "
+                   f"({formatting.markdown_text(nps_reference.source)}).")
 with right:
     st.altair_chart(
         charts.trend(period, {"csat": "CSAT", "response_rate": "Response rate"}, value_format=".0%",

@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 
 from lib import data
-from lib.formatting import month_label
+from lib.formatting import markdown_text, month_label
 from lib.warehouse import WarehouseId
 
 DEFAULT_MONTHS_SHOWN = 24
@@ -46,6 +46,16 @@ class Context:
         return f"{DIMENSION_LABELS[self.dimension]}: {self.value}"
 
     @property
+    def filter_caption(self) -> str:
+        """`filter_label` for a caption: the value comes from data, so it is shown as text, never as Markdown."""
+        return markdown_text(self.filter_label)
+
+    @property
+    def currency_caption(self) -> str:
+        """The reporting currency (marts.build_info) for a caption, as text."""
+        return markdown_text(self.currency)
+
+    @property
     def period_label(self) -> str:
         """`Nov 2024 – Oct 2026`."""
         return f"{month_label(self.start)} – {month_label(self.end)}"
@@ -76,7 +86,7 @@ def sidebar(warehouse: WarehouseId) -> Context:
         dimension, value = _customer_filter(warehouse)
         if info:
             st.caption(
-                f"Figures in {currency}. Data as of {info['as_of_date']:%d %b %Y}; "
+                f"Figures in {markdown_text(currency)}. Data as of {info['as_of_date']:%d %b %Y}; "
                 f"marts built {info['built_at']:%d %b %Y %H:%M} UTC."
             )
     context = Context(warehouse, currency, tuple(months), start, end, dimension, value)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib import formatting
 from lib.definitions import define
-from lib.figures import Headline
+from lib.figures import BenchmarkPoint, Headline
 
 
 def value_text(kind: str, value: float | None, currency: str) -> str:
@@ -67,6 +67,12 @@ def metric(
 def simple_metric(label: str, value: str, *, figure: str = "", help_text: str | None = None) -> None:
     """A bordered metric with no change."""
     st.metric(label, value, help=help_text or define(figure) or None, border=True)
+
+
+def reference_point(point: BenchmarkPoint) -> None:
+    """One published reference point as a list item: who, the figure in bold, the source in italics (as text)."""
+    who, figure, source = (formatting.markdown_text(part) for part in (point.who, point.figure, point.source))
+    st.markdown(f"- {who}: **{figure}**  \n  *{source}*")
 
 
 def plain_table(frame: pd.DataFrame, **column_config: object) -> None:

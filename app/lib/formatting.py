@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import string
 from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 
 DASH = "—"
+WORD_JOINER = "\u2060"  # invisible, no line break: splits what GitHub Markdown would turn into a link
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+_AUTOLINK_STARTS = re.compile(r"(?i)(https?|ftp|mailto|www)(?=[:.])|(?=@)")
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 Number = float | int | Decimal | None
@@ -88,3 +93,26 @@ def month_label(month: date) -> str:
 def day_label(day: date | None) -> str:
     """`20 Nov 2026`."""
     return DASH if day is None or is_missing(day) else f"{day:%d %b %Y}"
+
+
+# ------------------------------------------------------------------ values from data inside Markdown
+
+
+def markdown_text(value: object) -> str:
+    """A value from data as Markdown that shows exactly its text: no link, image, HTML, emphasis or directive.
+
+    Streamlit renders captions, notices and `st.markdown` as GitHub Markdown and has no escape helper, so every
+    ASCII punctuation mark is backslash-escaped (CommonMark), line breaks become spaces, and an invisible word
+    joiner stops a bare URL or e-mail address from becoming a link (GitHub Markdown finds those in plain text).
+    """
+    text = _LINE_BREAKS.sub(" ", str(value))
+    text = _AUTOLINK_STARTS.sub(lambda match: (match.group(1) or "") + WORD_JOINER, text)
+    return "".join("\\" + character if character in string.punctuation else character for character in text)
+
+
+def markdown_code(value: object) -> str:
+    """A value (a path, a name) as a Markdown code span that holds it whole, backticks included (CommonMark)."""
+    text = _LINE_BREAKS.sub(" ", str(value))
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"

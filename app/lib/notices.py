@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.formatting import markdown_code, markdown_text
 from lib.warehouse import POSTGRES, WAREHOUSE_ENV, build_command, engine_of, shown_location, warehouse_location
 
 
@@ -11,12 +12,13 @@ def no_warehouse(reason: str) -> None:
     """No published warehouse can be read: say why and how to build one."""
     location = warehouse_location()
     st.title("Churn and retention")
-    st.warning(f"**No data to show yet.** {reason}", icon=":material/database:")
+    st.warning(f"**No data to show yet.** {markdown_text(reason)}", icon=":material/database:")
     if engine_of(location) == POSTGRES:
         st.markdown("Build the marts into this database (load the raw data, build, check and publish) with:")
         st.code(build_command(location), language="bash")
         st.caption(
-            f"The dashboard reads schema `marts` of the PostgreSQL database `{shown_location(location)}`; set "
+            "The dashboard reads schema `marts` of the PostgreSQL database "
+            f"{markdown_code(shown_location(location))}; set "
             f"`{WAREHOUSE_ENV}` to another `postgresql://` URL or to a DuckDB file to read another warehouse. "
             "See the README, section \"Dashboard on PostgreSQL\"."
         )
@@ -26,7 +28,7 @@ def no_warehouse(reason: str) -> None:
     )
     st.code(build_command(location), language="bash")
     st.caption(
-        f"The dashboard reads the published file `{location}`; set `{WAREHOUSE_ENV}` to read another "
+        f"The dashboard reads the published file {markdown_code(location)}; set `{WAREHOUSE_ENV}` to read another "
         "one, or to a `postgresql://` URL to read a PostgreSQL database. To build your own raw data, see the "
         "README (`python -m churn_warehouse build --raw-path ...`)."
     )

@@ -17,6 +17,7 @@ import streamlit as st
 
 from churn_warehouse.quality.run_log import DATA_QUALITY_RUNS_COLUMNS, log_path_for, read_runs, run_rows
 from lib import data
+from lib.formatting import markdown_code
 from lib.warehouse import POSTGRES, REPO_DIR, WarehouseId
 
 DEFAULT_DATA_DOCS = REPO_DIR / "build" / "data_docs" / "index.html"
@@ -62,7 +63,8 @@ def validation_runs(warehouse: WarehouseId) -> Runs:
     if log is not None:
         steps, docs = _log_steps(log)
         docs_path = Path(docs) if docs and Path(docs).is_file() else None
-        return Runs(steps, f"the run log `{log[0]}`: every run, including those that did not publish, newest first", docs_path)
+        return Runs(steps, f"the run log {markdown_code(log[0])}: every run, including those that did not publish, "
+                    "newest first", docs_path)
     fallback_docs = DEFAULT_DATA_DOCS if DEFAULT_DATA_DOCS.is_file() else None
     if data.has(warehouse, "marts.data_quality_runs"):
         return Runs(data.data_quality_runs(warehouse), "`marts.data_quality_runs`: the runs up to this build, newest first",

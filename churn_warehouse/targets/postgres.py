@@ -19,6 +19,7 @@ import psycopg2
 from psycopg2 import sql
 
 from churn_warehouse.quality.contract import load_raw_contract, raw_file_pattern, raw_reader_sql
+from churn_warehouse.targets import check_schema_name
 
 # DuckDB type (as DESCRIBE prints it) -> PostgreSQL type; anything else is loaded as text.
 _POSTGRES_TYPES = {
@@ -194,6 +195,7 @@ def load_raw(raw_path: Path, raw_format: str, raw_schema: str) -> dict[str, int]
     Columns keep the file's types (CSV: all text, cast and quarantined by dbt as on DuckDB). An absent
     optional table becomes an empty table of text columns; an absent required one stops the load.
     """
+    check_schema_name(raw_schema)
     loaded: dict[str, int] = {}
     scratch = tempfile.mkdtemp(prefix="churn_raw_")
     reader = duckdb.connect()

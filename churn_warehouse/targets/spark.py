@@ -24,6 +24,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType, TimestampNTZType
 
 from churn_warehouse.quality.contract import PROJECT_DIR, load_raw_contract, raw_file_pattern, raw_reader_sql
+from churn_warehouse.targets import check_schema_name
 
 PROFILE = "churn_warehouse"
 TARGET = "spark"
@@ -127,7 +128,8 @@ def _csv_as_parquet(pattern: str, scratch: Path, table: str) -> str:
     """The CSV file read by DuckDB exactly as the DuckDB target reads it (every column text), written as Parquet."""
     target = scratch / f"{table}.parquet"
     with duckdb.connect() as reader:
-        reader.execute(f"copy (select * from {raw_reader_sql(pattern, 'csv')}) to '{target}' (format parquet)")
+        quoted = str(target).replace("'", "''")
+        reader.execute(f"copy (select * from {raw_reader_sql(pattern, 'csv')}) to '{quoted}' (format parquet)")
     return str(target)
 
 
@@ -138,6 +140,7 @@ def load_raw(raw_path: Path, raw_format: str, raw_schema: str) -> dict[str, int]
     column text, then cast and quarantined by dbt. An absent optional table becomes an empty table of string
     columns; an absent required one stops the load before anything is written.
     """
+    check_schema_name(raw_schema)
     contract = load_raw_contract()
     patterns = {table: raw_file_pattern(Path(raw_path), raw_format, table) for table in contract}
     missing = [table for table, pattern in patterns.items() if pattern is None and contract[table].required]

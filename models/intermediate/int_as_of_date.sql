@@ -24,8 +24,9 @@ latest as (
 
 final as (
     select
-        {% if var('as_of_date') %}cast('{{ var("as_of_date") }}' as date){% else %}latest_date{% endif %}
-            as as_of_date,
+        {% if var('as_of_date') -%}
+            cast({{ sql_string_literal(var("as_of_date")) }} as date)
+        {%- else %}latest_date{% endif %} as as_of_date,
         {{ build_timestamp() }} as built_at
     from latest
 )

@@ -13,7 +13,7 @@ rates as (
         rate_to_reporting,
         lead(rate_date) over (partition by currency order by rate_date) as next_rate_date
     from {{ ref('stg_exchange_rates') }}
-    where currency != '{{ var("reporting_currency") }}'
+    where currency != {{ sql_string_literal(var("reporting_currency")) }}
 ),
 
 first_day as (

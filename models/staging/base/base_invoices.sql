@@ -37,7 +37,7 @@ checked as (
             when status not in ('paid', 'open', 'uncollectible', 'void') then 'bad_enum'
             when currency not in (select currencies.currency from currencies) then 'unknown_currency'
             when
-                currency != '{{ var("reporting_currency") }}'
+                currency != {{ sql_string_literal(var("reporting_currency")) }}
                 and currency not in (select rated_currencies.currency from rated_currencies)
                 then 'missing_rate'
             when issued_at > {{ build_timestamp() }} then 'future_timestamp'

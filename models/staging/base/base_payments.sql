@@ -36,7 +36,7 @@ checked as (
             when payment_type not in ('charge', 'refund') or status not in ('succeeded', 'failed') then 'bad_enum'
             when currency not in (select currencies.currency from currencies) then 'unknown_currency'
             when
-                currency != '{{ var("reporting_currency") }}'
+                currency != {{ sql_string_literal(var("reporting_currency")) }}
                 and currency not in (select rated_currencies.currency from rated_currencies)
                 then 'missing_rate'
             when payment_type = 'charge' and amount < 0 then 'negative_amount'
