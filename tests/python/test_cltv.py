@@ -7,6 +7,8 @@ on the hand-worked fixture and on generated sample data and check the marts.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -37,6 +39,7 @@ from churn_warehouse.predictive import (
     summarise_purchases,
 )
 
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CDNOW = FIXTURES / "cdnow"
 HAND_WORKED_RAW = FIXTURES / "hand_worked" / "raw"
@@ -546,3 +549,10 @@ def test_generated_purchase_summary_agrees_with_the_reference_summariser(generat
     assert len(repeat_usd) > 10
     np.testing.assert_allclose(summary.loc[repeat_usd, "monetary_value"].astype(float),
                                reference.loc[repeat_usd, "monetary_value"], rtol=1e-9)
+
+
+def test_conftest_imports_without_psycopg2() -> None:
+    """The base install has no psycopg2: the shared fixtures must still load, so model tests can run."""
+    blocked = "import sys; sys.modules['psycopg2'] = None; sys.path.insert(0, 'tests/python'); import conftest"
+    result = subprocess.run([sys.executable, "-c", blocked], cwd=PROJECT_DIR, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
