@@ -105,6 +105,9 @@ from churn_warehouse.predictive.gamma_gamma import (  # noqa: E402
 )
 from churn_warehouse.predictive.sbg import (  # noqa: E402
     SbgFit,
+    constant_churn_derl,
+    constant_churn_log_likelihood,
+    fit_constant_churn,
     fit_sbg,
     fit_sbg_from_survivors,
     project_survivors,
@@ -122,7 +125,10 @@ __all__ = [
     "bgnbd_expected_purchases",
     "bgnbd_log_likelihood",
     "bgnbd_p_alive",
+    "constant_churn_derl",
+    "constant_churn_log_likelihood",
     "fit_bgnbd",
+    "fit_constant_churn",
     "fit_gamma_gamma",
     "fit_sbg",
     "fit_sbg_from_survivors",

@@ -137,6 +137,43 @@ def _hyp2f1_one_b_c(b: NDArray[np.float64], c: NDArray[np.float64], z: float) ->
     return total
 
 
+def constant_churn_derl(churn_rate: float, d: float) -> float:
+    """DERL when every customer churns with the same probability p each period, the sBG's limit.
+
+    sum_{j >= 1} (1 - p)^j / (1 + d)^(j - 1) = (1 - p)(1 + d) / (d + p): the same for every age,
+    with the convention of `sbg_derl` (the next renewal undiscounted).
+    """
+    if not 0 < churn_rate <= 1:
+        raise ValueError(f"churn_rate must be in (0, 1], got {churn_rate}")
+    if d < 0:
+        raise ValueError(f"discount rate d must be >= 0, got {d}")
+    return (1.0 - churn_rate) * (1.0 + d) / (d + churn_rate)
+
+
+def constant_churn_log_likelihood(churn_rate: float, lifetime: ArrayLike, is_censored: ArrayLike) -> float:
+    """Log-likelihood of the constant-churn (geometric) model: p (1 - p)^L if churned after L renewals, (1 - p)^L if not."""
+    life = np.asarray(lifetime, dtype=float)
+    churned = ~np.asarray(is_censored, dtype=bool)
+    if churn_rate >= 1:
+        return 0.0 if np.all(life == 0) and np.all(churned) else -np.inf
+    return float(churned.sum() * np.log(churn_rate) + life.sum() * np.log1p(-churn_rate))
+
+
+def fit_constant_churn(lifetime: ArrayLike, is_censored: ArrayLike) -> tuple[float, float]:
+    """Maximum-likelihood constant churn rate (churns / renewal decisions observed) and its log-likelihood.
+
+    Every renewal made and every churn is one renewal decision observed; the rate is null (nan) when
+    nobody has churned, since the likelihood then runs to a churn rate of zero.
+    """
+    life = np.asarray(lifetime, dtype=float)
+    churns = float((~np.asarray(is_censored, dtype=bool)).sum())
+    decisions = float(life.sum()) + churns
+    if churns == 0:
+        return float("nan"), float("nan")
+    rate = churns / decisions
+    return rate, constant_churn_log_likelihood(rate, life, is_censored)
+
+
 def _sbg_log_likelihood(
     alpha: float,
     beta: float,
