@@ -544,9 +544,9 @@ GENERATED_VARS = {"gross_margin": 0.6, "annual_discount_rate": 0.05}  # not the 
 
 @pytest.fixture(scope="module")
 def generated_build(build_warehouse, tmp_path_factory: pytest.TempPathFactory):
-    """1,000 generated customers over 24 months, built to the marts with non-default CLTV vars."""
+    """500 generated customers over 36 months (every billing interval), built with non-default CLTV vars."""
     raw = tmp_path_factory.mktemp("cltv_raw")
-    generate(raw, customers=1000, months=24, seed=11, end_date=date(2025, 6, 20))
+    generate(raw, customers=500, months=36, seed=11, end_date=date(2025, 6, 20))
     outcome = build_warehouse(raw, as_of_date="2025-06-20", **GENERATED_VARS)
     assert outcome.ok, outcome.output[-5000:]
     return outcome
@@ -560,26 +560,24 @@ def test_generated_customer_cltv_has_one_row_per_customer_and_sane_figures(gener
         select count(*) as n from marts.customer_cltv
         where not (p_alive between 0 and 1) or expected_purchases_12m < 0 or expected_margin_12m < 0
            or cltv_predicted < 0 or expected_residual_lifetime_months < 0
-           or (current_mrr > 0 and tenure_months is not null and cltv_predicted is null and sbg_fit_source != 'none')
+           or (current_mrr > 0 and cltv_predicted is null)
            or (current_mrr = 0 and cltv_predicted != 0)
         """
     )
     assert bad[0]["n"] == 0
     buyers = q("select count(*) as n from intermediate.int_customer_one_off_purchases")[0]["n"]
-    assert buyers > 50
+    assert buyers > 25
     assert q("select count(p_alive) as n from marts.customer_cltv")[0]["n"] == buyers
-    active = q(
-        """
-        select * from marts.customer_cltv
-        where current_mrr > 0 and tenure_months is not null and sbg_fit_source != 'none'
-        order by customer_id
-        """
-    )
+    active = q("select * from marts.customer_cltv where current_mrr > 0 order by customer_id")
     assert len(active) > 100
-    d = 1.05 ** (1 / 12) - 1
-    for row in active[::25]:
-        derl = brute_force_derl(row["sbg_alpha"], row["sbg_beta"], d, row["tenure_months"])
-        assert row["expected_residual_lifetime_months"] == pytest.approx(derl, rel=1e-9)
+    assert {row["sbg_period_months"] for row in active} == {1, 3, 6, 12}  # the sample has every interval
+    for row in active[::10]:
+        if row["sbg_fit_source"] == "constant_churn":
+            continue
+        period = row["sbg_period_months"]
+        d = 1.05 ** (period / 12) - 1
+        derl = brute_force_derl(row["sbg_alpha"], row["sbg_beta"], d, row["tenure_months"] // period)
+        assert row["expected_residual_lifetime_months"] == pytest.approx(period * derl, rel=1e-9)
     for row in active:
         expected = float(row["current_mrr"]) * 0.6 * row["expected_residual_lifetime_months"]
         assert float(row["cltv_predicted"]) == pytest.approx(expected, abs=1e-6)
@@ -587,26 +585,34 @@ def test_generated_customer_cltv_has_one_row_per_customer_and_sane_figures(gener
     assert len(margins) == buyers
 
 
-def test_generated_segment_fits_are_positive_or_fall_back_with_a_reason(generated_build) -> None:
-    fits = generated_build.query("select * from intermediate.int_sbg_segment_fits")
-    assert {f["segment"] for f in fits} >= {OVERALL, "smb", "mid_market", "enterprise"}
+def test_generated_fits_cover_every_group_with_a_model_and_a_holdout(generated_build) -> None:
+    fits = generated_build.query("select * from marts.cltv_fit_quality")
+    groups = {(f["segment"], f["interval_months"]) for f in fits}
+    assert {(OVERALL, period) for period in (1, 3, 6, 12)} <= groups
     for fit in fits:
-        assert fit["fit_status"] in {"fitted", "fallback", "failed"}
-        assert (fit["fallback_reason"] is None) == (fit["fit_status"] == "fitted")
-        if fit["fit_status"] != "failed":
+        assert (fit["fit_note"] is None) == (fit["fit_source"] == "segment_interval")
+        assert 0 < fit["period_churn_rate"] < 1
+        if fit["fit_source"] != "constant_churn":
             assert fit["sbg_alpha"] > 0 and fit["sbg_beta"] > 0
-    assert {f["segment"]: f for f in fits}[OVERALL]["fit_status"] == "fitted"
-    # The few customers without a segment (about 1 %) are too few for a fit of their own.
-    unknown = [f for f in fits if f["segment"] == "unknown"]
-    assert unknown and unknown[0]["fit_status"] == "fallback" and "'unknown'" in unknown[0]["fallback_reason"]
+        if fit["log_likelihood"] is not None:
+            assert fit["likelihood_ratio"] >= 0
+            assert fit["log_likelihood"] >= fit["constant_churn_log_likelihood"] - 1e-6
+        assert fit["holdout_periods"] == 12 // fit["interval_months"]
+        assert (fit["holdout_mean_abs_error"] is None) == (fit["holdout_customers"] == 0)
+    monthly = {f["segment"]: f for f in fits if f["interval_months"] == 1}
+    assert monthly[OVERALL]["fit_source"] == "segment_interval" and monthly[OVERALL]["holdout_customers"] > 50
+    assert monthly[OVERALL]["holdout_mean_abs_error"] < 0.1 * monthly[OVERALL]["holdout_customers"]
 
 
 def test_generated_retention_curves_never_rise_and_project_24_months(generated_build) -> None:
-    rows = generated_build.query("select * from marts.retention_curves order by segment, months_since_start")
+    rows = generated_build.query(
+        "select * from marts.retention_curves order by segment, interval_months, periods_since_start"
+    )
     curves = pd.DataFrame(rows)
-    for segment, curve in curves.groupby("segment"):
+    assert set(curves["interval_months"]) == {1, 3, 6, 12}
+    for (segment, period), curve in curves.groupby(["segment", "interval_months"]):
         observed = curve[~curve["is_projection"]]
-        assert curve["is_projection"].sum() == 24
+        assert curve["is_projection"].sum() == 24 // period
         assert observed["observed_survival"].iloc[0] == 1.0
         assert np.all(np.diff(observed["observed_survival"].astype(float)) <= 1e-12), segment
         assert np.all(np.diff(curve["fitted_survival"].astype(float)) <= 1e-12), segment
