@@ -199,7 +199,8 @@ def choose_model(
     own = _fit_or_reason(group, min_customers)
     if isinstance(own, SbgFit):
         return _sbg_model(own, SOURCE_GROUP, None), own
-    why = f"the {name} customers of segment '{segment}' cannot be fitted ({own})"
+    who = f"every {name} customer" if segment == OVERALL else f"the {name} customers of segment '{segment}'"
+    why = f"{who} cannot be fitted ({own})"
     if segment != OVERALL:
         pooled = _fit_or_reason(interval_customers, min_customers)
         if isinstance(pooled, SbgFit):
