@@ -435,11 +435,11 @@ def holdout_sentences(quality: pd.DataFrame) -> list[str]:
             sentences.append(f"{name.capitalize()} plans: no customer was with us a year ago, so nothing to check yet.")
             continue
         miss = float(row.holdout_mean_abs_error)
+        steps = "the one renewal" if int(row.holdout_periods) == 1 else f"each of the {int(row.holdout_periods)} renewals"
         sentences.append(
             f"{name.capitalize()} plans: refitted on the data as they stood a year ago, the model expected how many of "
-            f"the {int(row.holdout_customers):,} customers then would still be with us at each of the "
-            f"{int(row.holdout_periods)} renewal(s) since; it was off by {miss:,.1f} customers on average "
-            f"({miss / int(row.holdout_customers):.1%} of them)."
+            f"the {int(row.holdout_customers):,} customers then would still be with us at {steps} since; it was off "
+            f"by {miss:,.1f} customers on average ({miss / int(row.holdout_customers):.1%} of them)."
         )
     return sentences
 

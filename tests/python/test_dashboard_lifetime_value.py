@@ -54,7 +54,7 @@ def test_fit_quality_table_speaks_plain_words_and_keeps_notes_in_cells() -> None
 def test_holdout_sentences_give_each_interval_its_miss_in_customers_and_share() -> None:
     monthly, annual = figures.holdout_sentences(quality())
     assert monthly.startswith("Monthly plans: refitted on the data as they stood a year ago")
-    assert "the 100 customers" in monthly and "12 renewal(s)" in monthly and "2.5 customers" in monthly
+    assert "the 100 customers" in monthly and "each of the 12 renewals since" in monthly and "2.5 customers" in monthly
     assert "(2.5% of them)" in monthly
     assert annual == "Annual plans: no customer was with us a year ago, so nothing to check yet."
 
