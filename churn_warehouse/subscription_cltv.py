@@ -188,21 +188,22 @@ def _constant_churn(interval_customers: pd.DataFrame, everyone: pd.DataFrame, pe
 
 def choose_model(
     group: pd.DataFrame, interval_customers: pd.DataFrame, everyone: pd.DataFrame, *,
-    segment: str, period_months: int, min_customers: int,
+    segment: str, period_months: int, min_customers: int, interval_fit: SbgFit | str | None = None,
 ) -> tuple[PeriodModel, SbgFit | None]:
     """The first model that can be fitted, in order: the group's sBG, the interval's sBG, constant churn.
 
     Returns the model used and the group's own sBG fit (None without one). `segment` is the
     group's segment or `all` (then the group is the whole interval and the second step is skipped).
+    `interval_fit` is the interval's fit (or why there is none) when the caller already has it.
     """
     name = interval_name(period_months)
-    own = _fit_or_reason(group, min_customers)
+    own = interval_fit if segment == OVERALL and interval_fit is not None else _fit_or_reason(group, min_customers)
     if isinstance(own, SbgFit):
         return _sbg_model(own, SOURCE_GROUP, None), own
     who = f"every {name} customer" if segment == OVERALL else f"the {name} customers of segment '{segment}'"
     why = f"{who} cannot be fitted ({own})"
     if segment != OVERALL:
-        pooled = _fit_or_reason(interval_customers, min_customers)
+        pooled = interval_fit if interval_fit is not None else _fit_or_reason(interval_customers, min_customers)
         if isinstance(pooled, SbgFit):
             return _sbg_model(pooled, SOURCE_INTERVAL, f"{why}; the fit on every {name} customer is used"), None
         why += f", nor can every {name} customer ({pooled})"
@@ -325,14 +326,20 @@ def fit_sbg_by_segment_and_interval(
     _check_survival(survival)
     everyone_then = calibration_frame(survival, holdout_months)
     rows = []
+    interval_fits: dict[int, tuple[SbgFit | str, pd.DataFrame, SbgFit | str]] = {}  # each interval's fits, now and then
     for period_months, segment, customers, interval_customers in _groups(survival):
+        if period_months not in interval_fits:
+            interval_then = calibration_frame(interval_customers, holdout_months)
+            interval_fits[period_months] = (_fit_or_reason(interval_customers, min_customers), interval_then,
+                                            _fit_or_reason(interval_then, min_customers))
+        pooled_now, interval_then, pooled_then = interval_fits[period_months]
         model, own = choose_model(customers, interval_customers, survival, segment=segment,
-                                  period_months=period_months, min_customers=min_customers)
-        interval_then = calibration_frame(interval_customers, holdout_months)
+                                  period_months=period_months, min_customers=min_customers, interval_fit=pooled_now)
 
         def refit(calibration: pd.DataFrame) -> PeriodModel:
             return choose_model(calibration, interval_then, everyone_then, segment=segment,
-                                period_months=period_months, min_customers=min_customers)[0]
+                                period_months=period_months, min_customers=min_customers,
+                                interval_fit=pooled_then)[0]
 
         holdout = holdout_error(customers, refit, period_months, holdout_months)
         rows.append(_fit_row(segment, period_months, customers, model, own, holdout))
