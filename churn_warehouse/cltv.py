@@ -2,10 +2,10 @@
 
 The dbt Python models in models/intermediate/lifetime_value/ load their refs and
 call these functions; the models themselves (sBG, BG/NBD, Gamma-Gamma) live in
-`churn_warehouse.predictive`. Definitions: METRICS.md, "Customer lifetime value".
-A fit that cannot be made never stops the build: a segment falls back to the
-overall fit, and when no fit exists the predictions are null with the reason in
-a column (DECISIONLOG.md, "Predictive CLTV").
+`churn_warehouse.predictive`, and the subscription part (sBG fits per segment and
+billing interval in contract periods, their diagnostics and retention curves) in
+`churn_warehouse.subscription_cltv`. A fit that cannot be made never stops the
+build (DECISIONLOG.md, "Predictive CLTV").
 """
 
 from __future__ import annotations
@@ -21,16 +21,20 @@ from churn_warehouse.predictive import (
     FitError,
     GammaGammaFit,
     MbgNbdFit,
-    SbgFit,
     bgnbd_expected_purchases,
     bgnbd_p_alive,
     fit_gamma_gamma,
-    fit_sbg,
     gamma_gamma_expected_spend,
     mbgnbd_expected_purchases,
     mbgnbd_p_alive,
-    sbg_derl,
-    sbg_survival,
+)
+from churn_warehouse.subscription_cltv import (  # noqa: F401  (re-exported for the dbt Python models)
+    OVERALL,
+    fit_sbg_by_segment_and_interval,
+    observed_survival,
+    period_discount_rate,
+    predict_subscription_cltv,
+    retention_curves,
 )
 from churn_warehouse.predictive.mbgnbd import (
     PURCHASE_MODEL_LABELS,
@@ -40,34 +44,10 @@ from churn_warehouse.predictive.mbgnbd import (
     fit_purchase_model,
 )
 
-OVERALL = "all"  # the segment value of the fit on every customer, as in the `all`/`all` rows of other marts
 DAYS_PER_YEAR = 365.25
 PURCHASE_PERIOD_DAYS = 7.0  # BG/NBD times are in weeks, as in Fader, Hardie & Lee (2005) on CDNOW
 HORIZON_12M_WEEKS = DAYS_PER_YEAR / PURCHASE_PERIOD_DAYS  # "the next 12 months" in BG/NBD time units
-PROJECTION_MONTHS = 24
 
-FIT_COLUMNS = [
-    "segment",
-    "fit_status",
-    "sbg_alpha",
-    "sbg_beta",
-    "n_customers",
-    "n_churned",
-    "log_likelihood",
-    "fallback_reason",
-]
-SUBSCRIPTION_COLUMNS = [
-    "customer_id",
-    "segment",
-    "tenure_months",
-    "current_mrr",
-    "sbg_alpha",
-    "sbg_beta",
-    "sbg_fit_source",
-    "sbg_fit_note",
-    "expected_residual_lifetime_months",
-    "cltv_predicted",
-]
 ONE_OFF_COLUMNS = [
     "customer_id",
     "p_alive",
@@ -81,157 +61,16 @@ ONE_OFF_COLUMNS = [
 ]
 # Calibration summary of int_customer_one_off_purchases (null for customers first buying in the holdout).
 CALIBRATION_COLUMNS = ["calibration_frequency", "calibration_recency_weeks", "calibration_t_weeks"]
-CURVE_COLUMNS = [
-    "segment",
-    "months_since_start",
-    "is_projection",
-    "customers_at_risk",
-    "churned_customers",
-    "observed_survival",
-    "fitted_survival",
-    "sbg_alpha",
-    "sbg_beta",
-    "sbg_fit_source",
-    "sbg_fit_note",
-]
-# Which fit a segment's parameters come from, by fit_status (the word BI users read in the marts).
-FIT_SOURCE = {"fitted": "segment", "fallback": "overall", "failed": "none"}
 
 
 def monthly_discount_rate(annual_discount_rate: float) -> float:
     """d = (1 + annual rate)^(1/12) - 1: the monthly rate that compounds to the annual one."""
-    if not np.isfinite(annual_discount_rate) or annual_discount_rate < 0:
-        raise ValueError(f"annual_discount_rate must be a finite rate >= 0, got {annual_discount_rate}")
-    return float((1.0 + annual_discount_rate) ** (1.0 / 12.0) - 1.0)
+    return period_discount_rate(annual_discount_rate, 1)
 
 
 def _text(values: object, index: pd.Index | None = None) -> pd.Series:
     """A nullable text column, so an all-null column still lands in the warehouse as varchar."""
     return pd.Series(values, index=index, dtype="string")
-
-
-# ---------------------------------------------------------------- sBG fits per segment
-
-
-def _fit_or_reason(survival: pd.DataFrame, min_customers: int) -> SbgFit | str:
-    """The sBG fit of these customers, or the FitError message saying why there is none."""
-    try:
-        return fit_sbg(
-            survival["renewals"].to_numpy(dtype=float),
-            survival["is_censored"].to_numpy(dtype=bool),
-            min_customers=min_customers,
-        )
-    except FitError as error:
-        return str(error)
-
-
-def _fit_row(segment: str, customers: pd.DataFrame, status: str, used: SbgFit | None,
-             own: SbgFit | None, reason: str | None) -> dict[str, object]:
-    """One row of the fits table: the parameters used (`used`) and the log-likelihood of the own fit (`own`)."""
-    return {
-        "segment": segment,
-        "fit_status": status,
-        "sbg_alpha": used.alpha if used else np.nan,
-        "sbg_beta": used.beta if used else np.nan,
-        "n_customers": len(customers),
-        "n_churned": int((~customers["is_censored"].astype(bool)).sum()),
-        "log_likelihood": own.loglik if own else np.nan,
-        "fallback_reason": reason,
-    }
-
-
-def fit_sbg_by_segment(survival: pd.DataFrame, *, min_customers: int) -> pd.DataFrame:
-    """sBG fitted by maximum likelihood on every customer (`all`) and on each segment.
-
-    `survival` has one row per customer: segment, renewals (made before the first
-    churn, or up to the last complete month) and is_censored (never churned).
-    fit_status is `fitted` (own parameters), `fallback` (the segment cannot be
-    fitted: it takes the overall parameters) or `failed` (no parameters at all);
-    fallback_reason names the segment and why. log_likelihood is that of the
-    segment's own fit (null without one).
-    """
-    segments = sorted(survival["segment"].dropna().unique())
-    if OVERALL in segments:
-        raise ValueError(f"a segment is called '{OVERALL}', the name reserved for the overall fit: rename it")
-    overall = _fit_or_reason(survival, min_customers)
-    rows = []
-    if isinstance(overall, SbgFit):
-        rows.append(_fit_row(OVERALL, survival, "fitted", overall, overall, None))
-    else:
-        rows.append(_fit_row(OVERALL, survival, "failed", None, None,
-                             f"the overall fit on every customer failed: {overall}"))
-    for segment in segments:
-        customers = survival[survival["segment"] == segment]
-        own = _fit_or_reason(customers, min_customers)
-        if isinstance(own, SbgFit):
-            rows.append(_fit_row(segment, customers, "fitted", own, own, None))
-        elif isinstance(overall, SbgFit):
-            reason = f"segment '{segment}' cannot be fitted ({own}); it uses the overall fit"
-            rows.append(_fit_row(segment, customers, "fallback", overall, None, reason))
-        else:
-            reason = f"segment '{segment}' cannot be fitted ({own}), and neither can the overall fit ({overall})"
-            rows.append(_fit_row(segment, customers, "failed", None, None, reason))
-    fits = pd.DataFrame(rows, columns=FIT_COLUMNS)
-    fits["segment"] = _text(fits["segment"])
-    fits["fit_status"] = _text(fits["fit_status"])
-    fits["fallback_reason"] = _text(fits["fallback_reason"])
-    return fits.astype({"sbg_alpha": float, "sbg_beta": float, "log_likelihood": float,
-                        "n_customers": "int64", "n_churned": "int64"})
-
-
-# ---------------------------------------------------------------- subscription CLTV
-
-
-def _fit_of_each_customer(survival: pd.DataFrame, fits: pd.DataFrame) -> pd.DataFrame:
-    """Each customer's row with the parameters, source and note of their segment's fit."""
-    columns = ["segment", "fit_status", "sbg_alpha", "sbg_beta", "fallback_reason"]
-    merged = survival.merge(fits[columns], on="segment", how="left", validate="many_to_one")
-    missing = merged["fit_status"].isna()
-    if missing.any():
-        unknown = sorted(merged.loc[missing, "segment"].astype(str).unique())
-        raise ValueError(f"no sBG fit row for segment(s) {unknown}: fit the same survival frame")
-    return merged
-
-
-def predict_subscription_cltv(
-    survival: pd.DataFrame, fits: pd.DataFrame, *, annual_discount_rate: float, gross_margin: float
-) -> pd.DataFrame:
-    """Per customer: DERL(d | alpha, beta, a) and cltv = current_mrr * gross_margin * DERL.
-
-    a = tenure_months (months since the first active month at the last complete
-    month), d the monthly rate of `annual_discount_rate`. Only customers active
-    at the last complete month have a residual lifetime; the others get a null
-    one and cltv 0 (they pay nothing now). An active customer whose segment has
-    no fit gets null, with the reason in sbg_fit_note.
-    """
-    d = monthly_discount_rate(annual_discount_rate)
-    merged = _fit_of_each_customer(survival, fits)
-    alpha = merged["sbg_alpha"].to_numpy(dtype=float)
-    beta = merged["sbg_beta"].to_numpy(dtype=float)
-    tenure = merged["tenure_months"].to_numpy(dtype=float)
-    mrr = merged["current_mrr"].to_numpy(dtype=float)
-    active = mrr > 0
-    predictable = active & np.isfinite(alpha) & np.isfinite(beta)
-    residual = np.full(len(merged), np.nan)
-    for a, b in set(zip(alpha[predictable], beta[predictable])):
-        same_fit = predictable & (alpha == a) & (beta == b)
-        residual[same_fit] = sbg_derl(a, b, d, tenure[same_fit])
-    cltv = np.where(active, mrr * gross_margin * residual, 0.0)
-    return pd.DataFrame(
-        {
-            "customer_id": _text(merged["customer_id"]),
-            "segment": _text(merged["segment"]),
-            "tenure_months": merged["tenure_months"].astype("int64"),
-            "current_mrr": mrr,
-            "sbg_alpha": alpha,
-            "sbg_beta": beta,
-            "sbg_fit_source": _text(merged["fit_status"].map(FIT_SOURCE)),
-            "sbg_fit_note": _text(merged["fallback_reason"]),
-            "expected_residual_lifetime_months": residual,
-            "cltv_predicted": cltv,
-        },
-        columns=SUBSCRIPTION_COLUMNS,
-    )
 
 
 # ---------------------------------------------------------------- one-off purchases
@@ -414,83 +253,5 @@ def customer_cltv(
     one_off = predict_one_off_value(purchases, fit_purchase_models(purchases), gross_margin=gross_margin)
     combined = subscriptions.merge(one_off, on="customer_id", how="outer", validate="one_to_one")
     combined["tenure_months"] = combined["tenure_months"].astype("Int64")
+    combined["sbg_period_months"] = combined["sbg_period_months"].astype("Int64")
     return combined.sort_values("customer_id", ignore_index=True)
-
-
-# ---------------------------------------------------------------- retention curves
-
-
-def observed_survival(renewals: pd.Series, is_censored: pd.Series) -> pd.DataFrame:
-    """Product-limit (Kaplan-Meier) share never churned at each age, pooling every cohort that reached it.
-
-    A customer who churned after L renewals leaves at age L + 1; one still active
-    after L renewals is observed up to age L. At age j the customers at risk are
-    those alive at j - 1 whose age j is observed; S(j) = S(j - 1) * (1 - churned
-    at j / at risk at j), S(0) = 1. With a single cohort this is the plain share
-    still never churned; with many it never rises with age.
-    """
-    life = renewals.to_numpy(dtype=np.int64)
-    censored = is_censored.to_numpy(dtype=bool)
-    if life.size == 0:
-        return pd.DataFrame({"months_since_start": [], "customers_at_risk": [], "churned_customers": [],
-                             "observed_survival": []}).astype({"months_since_start": "int64",
-                                                              "customers_at_risk": "int64",
-                                                              "churned_customers": "int64",
-                                                              "observed_survival": float})
-    last_age = np.where(censored, life, life + 1)  # the last age at which each customer is observed
-    max_age = int(last_age.max())
-    churned = np.bincount(life[~censored] + 1, minlength=max_age + 1)
-    observed_until = np.bincount(last_age, minlength=max_age + 1)
-    at_risk = observed_until[::-1].cumsum()[::-1]  # customers observed at age j or later
-    survival = np.cumprod(1.0 - churned / at_risk)
-    return pd.DataFrame(
-        {
-            "months_since_start": np.arange(max_age + 1, dtype=np.int64),
-            "customers_at_risk": at_risk.astype(np.int64),
-            "churned_customers": churned.astype(np.int64),
-            "observed_survival": survival,
-        }
-    )
-
-
-def retention_curves(
-    survival: pd.DataFrame, fits: pd.DataFrame, *, projection_months: int = PROJECTION_MONTHS
-) -> pd.DataFrame:
-    """Per segment and `all`: observed survival by age beside the sBG fitted survival, projected further.
-
-    Observed ages run from 0 to the oldest age seen; `projection_months` more ages
-    follow with is_projection true and only the fitted survival S(a) = B(alpha,
-    beta + a) / B(alpha, beta). A segment without a fit has null fitted survival.
-    """
-    curves = []
-    for fit in fits.itertuples(index=False):
-        customers = survival if fit.segment == OVERALL else survival[survival["segment"] == fit.segment]
-        observed = observed_survival(customers["renewals"], customers["is_censored"])
-        observed["is_projection"] = False
-        last_observed = int(observed["months_since_start"].max()) if len(observed) else -1
-        projected = pd.DataFrame(
-            {
-                "months_since_start": np.arange(last_observed + 1, last_observed + 1 + projection_months,
-                                                dtype=np.int64),
-                "is_projection": True,
-            }
-        )
-        curve = pd.concat([observed, projected], ignore_index=True)
-        ages = curve["months_since_start"].to_numpy(dtype=float)
-        has_fit = np.isfinite(fit.sbg_alpha) and np.isfinite(fit.sbg_beta)
-        curve["fitted_survival"] = (
-            np.asarray(sbg_survival(fit.sbg_alpha, fit.sbg_beta, ages), dtype=float) if has_fit else np.nan
-        )
-        curve["segment"] = fit.segment
-        curve["sbg_alpha"] = fit.sbg_alpha
-        curve["sbg_beta"] = fit.sbg_beta
-        curve["sbg_fit_source"] = FIT_SOURCE[fit.fit_status]
-        curve["sbg_fit_note"] = fit.fallback_reason if isinstance(fit.fallback_reason, str) else None
-        curves.append(curve)
-    if not curves:
-        return pd.DataFrame(columns=CURVE_COLUMNS)
-    result = pd.concat(curves, ignore_index=True)[CURVE_COLUMNS]
-    for column in ("segment", "sbg_fit_source", "sbg_fit_note"):
-        result[column] = _text(result[column])
-    return result.astype({"customers_at_risk": "Int64", "churned_customers": "Int64", "is_projection": bool,
-                          "observed_survival": float, "fitted_survival": float})

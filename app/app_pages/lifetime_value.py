@@ -1,4 +1,4 @@
-"""Lifetime value: the simple CLTV trend, the predicted CLTV per segment, and the retention model behind it."""
+"""Lifetime value: the simple CLTV trend, the predicted CLTV per segment, the retention model behind it and its checks."""
 
 import streamlit as st
 
@@ -6,7 +6,8 @@ from lib import charts, controls, data, display, figures, formatting
 from lib.definitions import define
 
 context = controls.current()
-data.require(context.warehouse, "marts.cltv_monthly", "marts.customer_cltv", "marts.retention_curves")
+data.require(context.warehouse, "marts.cltv_monthly", "marts.customer_cltv", "marts.retention_curves",
+             "marts.cltv_fit_quality")
 dimension, value, note = context.scope(("segment",))
 simple = data.cltv_monthly(context.warehouse)
 chosen = figures.in_period(figures.of_dimension(simple, dimension, value), context.start, context.end)
@@ -51,7 +52,7 @@ with right:
         width="stretch",
     )
 if row is not None and not formatting.is_missing(row["gross_margin"]):
-    st.caption(f"Gross margin assumed: {formatting.percent(row['gross_margin'], decimals=0)} (dbt var `gross_margin`). "
+    st.caption(f"Gross margin assumed: {formatting.percent(row['gross_margin'], decimals=0)} (a build setting). "
                "A month is blank when one of its last 3 churn rates is unknown or churn was 0.")
 
 st.subheader("Predicted lifetime value of today's customers")
@@ -74,24 +75,49 @@ if not spread.empty:
                       "median (white)"),
         width="stretch",
     )
-for segment_note in figures.fit_notes(spread):
-    st.caption(segment_note)
-if totals["paying_without_prediction"]:
-    st.caption(f"{formatting.count(totals['paying_without_prediction'])} paying customers have no prediction "
-               "because no retention model could be fitted for them.")
+coverage = figures.mrr_by_model_sentence(data.cltv_mrr_by_fit_source(context.warehouse))
+if coverage:
+    st.caption(coverage)  # built from numbers and fixed words only
 
 st.subheader("Retention model against what happened")
 curves = data.retention_curves(context.warehouse)
 segments = figures.curve_segments(curves)
 default = segments.index(value) if dimension == "segment" and value in segments else 0
-segment = st.selectbox("Customers", segments, index=default, format_func=figures.segment_label, key="curve_segment")
-curve = figures.of_segment(curves, segment)
-st.altair_chart(
-    charts.survival(figures.survival_long(curve),
-                    f"Share never churned by age: observed vs fitted ({figures.segment_label(segment)})"),
-    width="stretch",
-)
+left, right = st.columns(2)
+with left:
+    segment = st.selectbox("Customers", segments, index=default, format_func=figures.segment_label,
+                           key="curve_segment")
+with right:
+    interval = st.selectbox("Billing interval", figures.curve_intervals(curves, segment),
+                            format_func=lambda k: f"{figures.interval_name(k).capitalize()} plans", key="curve_interval")
+curve = figures.of_segment(curves, segment, interval)
+if not curve.empty:
+    st.altair_chart(
+        charts.survival(figures.survival_long(curve),
+                        f"Share never churned by renewal: observed vs model "
+                        f"({figures.group_label(segment, interval)})"),
+        width="stretch",
+    )
 st.caption(f"{define('observed_survival')} {define('fitted_survival')}")
 fit = figures.fit_summary(curve)
 if fit:
-    st.caption(fit)
+    st.caption(fit)  # built from numbers and fixed words only
+
+st.subheader("How far the predictions can be trusted")
+quality = data.cltv_fit_quality(context.warehouse)
+for sentence in figures.holdout_sentences(quality):
+    st.caption(sentence)  # built from numbers and fixed words only
+st.caption(
+    "Each group's model is checked against what happened: it is refitted on the data as they stood a year ago, "
+    "and its expected number of customers still with us after each renewal since is compared with the actual "
+    "number. \"Churn falls with tenure\" says whether customers who have stayed longer are clearly less likely "
+    "to leave than a flat churn rate would say."
+)
+display.plain_table(  # data text (group names, reasons) only in table cells, which show plain text
+    figures.fit_quality_table(quality),
+    **{
+        "Chance of leaving at the first renewal": st.column_config.NumberColumn(format="%.1f %%"),
+        "Year-ago check: average miss (customers)": st.column_config.NumberColumn(format="%.1f"),
+        "Year-ago check: miss as a share": st.column_config.NumberColumn(format="%.1f %%"),
+    },
+)

@@ -289,13 +289,14 @@ def retention_by_age(frame: pd.DataFrame) -> alt.Chart:
 
 
 def survival(long: pd.DataFrame, title: str) -> alt.Chart:
-    """Observed survival against the sBG fit, the projection dashed."""
-    series = ["Observed", "sBG fit", "sBG projection"]
+    """Observed survival by renewal against the retention model, the projection dashed."""
+    series = ["Observed", "Model", "Model projection"]
     return (
         alt.Chart(long)
         .mark_line()
         .encode(
-            x=alt.X("months_since_start:Q", title="Months since first payment"),
+            x=alt.X("periods_since_start:Q", title="Renewal opportunities since first payment",
+                    axis=alt.Axis(tickMinStep=1)),
             y=alt.Y("survival:Q", axis=alt.Axis(format=".0%", title="Never churned"), scale=alt.Scale(domain=[0, 1])),
             color=alt.Color(
                 "series:N",
@@ -309,6 +310,7 @@ def survival(long: pd.DataFrame, title: str) -> alt.Chart:
             ),
             tooltip=[
                 alt.Tooltip("series:N"),
+                alt.Tooltip("periods_since_start:Q", title="Renewals since start"),
                 alt.Tooltip("months_since_start:Q", title="Months since start"),
                 alt.Tooltip("survival:Q", format=".1%", title="Never churned"),
             ],

@@ -324,14 +324,48 @@ def cltv_totals(warehouse: WarehouseId) -> dict[str, object]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def retention_curves(warehouse: WarehouseId) -> pd.DataFrame:
-    """Observed and sBG-fitted survival by age, per segment and overall (all), with the projection."""
+    """Observed and fitted survival by renewal, per segment and billing interval (and all), with the projection."""
     return run_query(
         warehouse,
         """
-        select segment, months_since_start, is_projection, customers_at_risk, churned_customers,
-            observed_survival, fitted_survival, sbg_alpha, sbg_beta, sbg_fit_source, sbg_fit_note
+        select segment, interval_months, periods_since_start, months_since_start, is_projection,
+            customers_at_risk, churned_customers, observed_survival, fitted_survival, sbg_alpha, sbg_beta,
+            sbg_fit_source, sbg_fit_note
         from marts.retention_curves
-        order by segment, months_since_start
+        order by segment, interval_months, periods_since_start
+        """,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cltv_fit_quality(warehouse: WarehouseId) -> pd.DataFrame:
+    """One row per fitted group of the predicted CLTV: its model, fit against constant churn, holdout error."""
+    return run_query(
+        warehouse,
+        """
+        select segment, interval_months, fit_source, fit_note, customers, churned_customers, periods_observed,
+            period_churn_rate, likelihood_ratio, holdout_periods, holdout_customers, holdout_mean_abs_error
+        from marts.cltv_fit_quality
+        order by interval_months, segment = 'all' desc, segment
+        """,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cltv_mrr_by_fit_source(warehouse: WarehouseId) -> pd.DataFrame:
+    """Current MRR of the paying customers per kind of model their predicted CLTV comes from."""
+    return run_query(
+        warehouse,
+        """
+        select
+            coalesce(sbg_fit_source, 'none') as sbg_fit_source,
+            count(*) as customers,
+            sum(current_mrr) as current_mrr,
+            sum(case when cltv_predicted is null then current_mrr else 0 end) as mrr_without_prediction
+        from marts.customer_cltv
+        where current_mrr > 0
+        group by 1
+        order by 1
         """,
     )
 

@@ -40,10 +40,11 @@ DEFINITIONS: dict[str, str] = {
     "cltv_simple": "Simple lifetime value: ARPA × gross margin ÷ the average customer churn rate of the last 3 "
     "months, as most SaaS dashboards show it.",
     "cltv_predicted": "Predicted lifetime value: current MRR × gross margin × the discounted number of further "
-    "months the customer is expected to stay (shifted-beta-geometric model fitted per segment).",
-    "observed_survival": "Observed survival: the share of customers who never churned by each month of age, "
+    "months the customer is expected to stay, from a retention model fitted per segment and billing interval "
+    "that counts renewals (monthly, quarterly, half-yearly or yearly).",
+    "observed_survival": "Observed survival: the share of customers who never churned by each renewal, "
     "pooling every cohort (product-limit estimate).",
-    "fitted_survival": "Fitted survival: the sBG model's expected share of a new cohort never churned by each age; "
+    "fitted_survival": "Model: the retention model's expected share of new customers never churned by each renewal; "
     "beyond the observed ages it is a projection.",
     "nps": "Net Promoter Score: % of answers scoring 9–10 minus % scoring 0–6, over NPS answers received this "
     "month (from −100 to 100).",

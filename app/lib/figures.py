@@ -305,21 +305,20 @@ def latest_known(frame: pd.DataFrame, column: str) -> tuple[date | None, float |
 
 
 def survival_long(frame: pd.DataFrame) -> pd.DataFrame:
-    """Observed, fitted and projected survival as one long frame for a line chart."""
-    observed = frame.loc[frame["observed_survival"].notna(), ["months_since_start", "observed_survival"]]
-    fitted = frame.loc[
-        frame["fitted_survival"].notna() & ~frame["is_projection"], ["months_since_start", "fitted_survival"]
-    ]
-    last_observed = frame.loc[~frame["is_projection"], "months_since_start"].max()
+    """Observed, fitted and projected survival by renewal as one long frame for a line chart."""
+    x = ["periods_since_start", "months_since_start"]
+    observed = frame.loc[frame["observed_survival"].notna(), [*x, "observed_survival"]]
+    fitted = frame.loc[frame["fitted_survival"].notna() & ~frame["is_projection"], [*x, "fitted_survival"]]
+    last_observed = frame.loc[~frame["is_projection"], "periods_since_start"].max()
     projected = frame.loc[
         frame["fitted_survival"].notna()
-        & (frame["is_projection"] | (frame["months_since_start"] == last_observed)),
-        ["months_since_start", "fitted_survival"],
+        & (frame["is_projection"] | (frame["periods_since_start"] == last_observed)),
+        [*x, "fitted_survival"],
     ]
     parts = [
         observed.rename(columns={"observed_survival": "survival"}).assign(series="Observed"),
-        fitted.rename(columns={"fitted_survival": "survival"}).assign(series="sBG fit"),
-        projected.rename(columns={"fitted_survival": "survival"}).assign(series="sBG projection"),
+        fitted.rename(columns={"fitted_survival": "survival"}).assign(series="Model"),
+        projected.rename(columns={"fitted_survival": "survival"}).assign(series="Model projection"),
     ]
     return pd.concat(parts, ignore_index=True)
 
@@ -342,15 +341,47 @@ def simple_cltv_by_segment(frame: pd.DataFrame, month: date) -> pd.DataFrame:
     return pd.DataFrame({"segment": rows["dimension_value"].map(segment_label), "cltv_simple": rows["cltv_simple"]})
 
 
-def fit_notes(spread: pd.DataFrame) -> list[str]:
-    """Why a segment's prediction uses the overall fit, or none, in words."""
-    notes = []
-    for row in spread.itertuples():
-        if row.sbg_fit_source == "overall":
-            notes.append(f"{segment_label(row.segment)}: uses the model fitted on all customers. {row.sbg_fit_note}")
-        elif row.sbg_fit_source == "none":
-            notes.append(f"{segment_label(row.segment)}: no prediction. {row.sbg_fit_note}")
-    return notes
+INTERVAL_NAMES = {1: "monthly", 3: "quarterly", 6: "semi-annual", 12: "annual"}
+MODEL_WORDS = {
+    "segment_interval": "Own history",
+    "interval": "Shared with its billing interval",
+    "constant_churn": "Flat churn rate",
+}
+CLEARLY_BETTER = 3.84  # likelihood ratio above which falling churn beats a flat rate at the 5 % level (1 df)
+
+
+def interval_name(months: object) -> str:
+    """monthly, quarterly, semi-annual, annual, or `every k months`."""
+    k = int(months)  # type: ignore[arg-type]
+    return INTERVAL_NAMES.get(k, f"every-{k}-months")
+
+
+def renewal_word(months: object) -> str:
+    """What one period is called: month, quarter, half-year, year."""
+    return {1: "month", 3: "quarter", 6: "half-year", 12: "year"}.get(int(months), "period")  # type: ignore[arg-type]
+
+
+def group_label(segment: str, months: object) -> str:
+    """`All customers, annual plans`, `smb, monthly plans`."""
+    return f"{segment_label(segment)}, {interval_name(months)} plans"
+
+
+def mrr_by_model_sentence(sources: pd.DataFrame) -> str:
+    """How much of current MRR each kind of model values, in words; the uncovered MRR named when there is any."""
+    total = float(sources["current_mrr"].sum()) if not sources.empty else 0.0
+    if total <= 0:
+        return ""
+    share = {row.sbg_fit_source: float(row.current_mrr) / total for row in sources.itertuples()}
+    parts = [
+        f"{share.get('segment_interval', 0.0):.0%} of current MRR is valued with a model of the customers' own "
+        "segment and billing interval",
+        f"{share.get('interval', 0.0):.0%} with the model of all customers on the same billing interval",
+        f"{share.get('constant_churn', 0.0):.0%} with a flat churn rate per renewal (too little history for more)",
+    ]
+    missing = float(sources["mrr_without_prediction"].sum()) / total
+    lead = "Every paying customer has a predicted value: " if missing == 0 else (
+        f"{missing:.0%} of current MRR has no predicted value; of the rest, ")
+    return lead + "; ".join(parts) + "."
 
 
 def curve_segments(curves: pd.DataFrame) -> list[str]:
@@ -359,26 +390,82 @@ def curve_segments(curves: pd.DataFrame) -> list[str]:
     return (["all"] if "all" in set(curves["segment"]) else []) + segments
 
 
-def of_segment(curves: pd.DataFrame, segment: str) -> pd.DataFrame:
-    """Rows of one segment of retention_curves."""
-    return curves.loc[curves["segment"] == segment].reset_index(drop=True)
+def curve_intervals(curves: pd.DataFrame, segment: str) -> list[int]:
+    """The billing intervals (months) a segment has curves for, shortest first."""
+    return sorted(int(k) for k in set(curves.loc[curves["segment"] == segment, "interval_months"]))
+
+
+def of_segment(curves: pd.DataFrame, segment: str, interval_months: int | None = None) -> pd.DataFrame:
+    """Rows of one segment (and billing interval) of retention_curves."""
+    chosen = curves["segment"] == segment
+    if interval_months is not None:
+        chosen &= curves["interval_months"] == interval_months
+    return curves.loc[chosen].reset_index(drop=True)
 
 
 def fit_summary(curve: pd.DataFrame) -> str:
-    """The fitted parameters and where they come from, in words."""
+    """Which model the curve shows and what it says, in plain words built from numbers only."""
     if curve.empty:
         return ""
     first = curve.iloc[0]
-    if first["sbg_fit_source"] == "none" or is_missing(first["sbg_alpha"]):
-        return f"No model could be fitted. {first['sbg_fit_note'] or ''}".strip()
-    text = (
-        f"Shifted-beta-geometric fit: alpha = {float(first['sbg_alpha']):.3g}, beta = {float(first['sbg_beta']):.3g} "
-        f"(the churn probability varies across customers as Beta(alpha, beta)); dashed: projection beyond the "
-        "oldest observed age."
-    )
-    if first["sbg_fit_source"] == "overall":
-        text += f" {first['sbg_fit_note']}"
-    return text
+    months = int(first["interval_months"])
+    word = renewal_word(months)
+    at_one = curve.loc[curve["periods_since_start"] == 1, "fitted_survival"]
+    first_churn = None if at_one.empty else 1.0 - float(at_one.iloc[0])
+    source = first["sbg_fit_source"]
+    if source == "segment_interval":
+        text = "The model is fitted on this group's own history."
+    elif source == "interval":
+        text = f"Too little history for a model of its own: the model of all {interval_name(months)} customers is used."
+    else:
+        text = (f"Too little history for a retention model: a flat churn rate per {word}, measured on "
+                f"{interval_name(months)} customers, is used.")
+    if first_churn is not None:
+        text += f" A new customer has a {first_churn:.0%} chance of leaving at their first renewal"
+        text += "; those who stay become less likely to leave." if source != "constant_churn" else "."
+    return text + f" One step on the chart is one renewal opportunity (one {word}); dashed: projection."
+
+
+def holdout_sentences(quality: pd.DataFrame) -> list[str]:
+    """Per billing interval (all segments): how far the model's 12-month-old projection missed, in words."""
+    sentences = []
+    for row in quality.loc[quality["segment"] == "all"].itertuples():
+        name = interval_name(row.interval_months)
+        if is_missing(row.holdout_mean_abs_error) or not row.holdout_customers:
+            sentences.append(f"{name.capitalize()} plans: no customer was with us a year ago, so nothing to check yet.")
+            continue
+        miss = float(row.holdout_mean_abs_error)
+        steps = "the one renewal" if int(row.holdout_periods) == 1 else f"each of the {int(row.holdout_periods)} renewals"
+        sentences.append(
+            f"{name.capitalize()} plans: refitted on the data as they stood a year ago, the model expected how many of "
+            f"the {int(row.holdout_customers):,} customers then would still be with us at {steps} since; it was off "
+            f"by {miss:,.1f} customers on average ({miss / int(row.holdout_customers):.1%} of them)."
+        )
+    return sentences
+
+
+def fit_quality_table(quality: pd.DataFrame) -> pd.DataFrame:
+    """cltv_fit_quality for executives: each group, its model, whether churn falls with tenure, the holdout miss."""
+    def falls(ratio: object) -> str:
+        if is_missing(ratio):
+            return "not tested (no model of its own)"
+        return "yes, clearly" if float(ratio) >= CLEARLY_BETTER else "not clearly"
+
+    followed = quality["holdout_customers"].astype("Int64")
+    miss = quality["holdout_mean_abs_error"].astype(float)
+    return pd.DataFrame({
+        "Customers": [group_label(s, k) for s, k in zip(quality["segment"], quality["interval_months"])],
+        "How many": quality["customers"].astype("Int64"),
+        "Churned so far": quality["churned_customers"].astype("Int64"),
+        "Longest history (renewals)": quality["periods_observed"].astype("Int64"),
+        "Model used": quality["fit_source"].map(MODEL_WORDS).fillna(quality["fit_source"]),
+        "Chance of leaving at the first renewal": 100 * quality["period_churn_rate"].astype(float),
+        "Churn falls with tenure": quality["likelihood_ratio"].map(falls),
+        "Year-ago check: customers followed": followed,
+        "Year-ago check: average miss (customers)": miss,
+        "Year-ago check: miss as a share": 100 * miss / followed.astype(float).where(followed > 0),
+        "Why this model": quality["fit_note"].fillna(""),
+    })
 
 
 def quarantine_counts(frame: pd.DataFrame) -> pd.DataFrame:

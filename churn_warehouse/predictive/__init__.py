@@ -34,9 +34,10 @@ def maximise_log_likelihood(
     The search runs on log-parameters (positivity for free) and minimises the
     mean negative log-likelihood so tolerances do not depend on sample size.
     L-BFGS-B (numerical gradient) does the work; when its line search stalls,
-    Nelder-Mead polishes from where it stopped. Raises FitError when neither
-    converges or when the optimum sits on the edge of the search box (the
-    model-specific `boundary_hint` then says what that usually means).
+    Nelder-Mead polishes from where it stopped. Raises FitError when the
+    optimum sits on the edge of the search box (checked first: the
+    model-specific `boundary_hint` says what that usually means) or when
+    neither search converges.
     """
 
     def objective(log_params: NDArray[np.float64]) -> float:
@@ -53,9 +54,10 @@ def maximise_log_likelihood(
     )
     if not result.success:
         result = _polish_with_nelder_mead(objective, result, bounds)
+    # The edge first: a search that ran into the parameter limit often stalls there too, and the limit is the cause.
+    _raise_if_on_boundary(result.x, names, boundary_hint)
     if not result.success or not np.isfinite(result.fun) or result.fun >= 1e99:
         raise FitError(f"optimiser did not converge: {result.message}")
-    _raise_if_on_boundary(result.x, names, boundary_hint)
     return np.exp(result.x), float(-result.fun * n_obs), str(result.message)
 
 
@@ -110,6 +112,9 @@ from churn_warehouse.predictive.mbgnbd import (  # noqa: E402
 )
 from churn_warehouse.predictive.sbg import (  # noqa: E402
     SbgFit,
+    constant_churn_derl,
+    constant_churn_log_likelihood,
+    fit_constant_churn,
     fit_sbg,
     fit_sbg_from_survivors,
     project_survivors,
@@ -128,7 +133,10 @@ __all__ = [
     "bgnbd_expected_purchases",
     "bgnbd_log_likelihood",
     "bgnbd_p_alive",
+    "constant_churn_derl",
+    "constant_churn_log_likelihood",
     "fit_bgnbd",
+    "fit_constant_churn",
     "fit_gamma_gamma",
     "fit_mbgnbd",
     "fit_sbg",

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import betaln, hyp2f1
+from scipy.special import betaln
 
 from churn_warehouse.predictive import FitError, maximise_log_likelihood
 
@@ -101,9 +101,77 @@ def sbg_derl(alpha: float, beta: float, d: float, renewals: ArrayLike) -> FloatO
     n = np.asarray(renewals, dtype=float)
     if np.any(n < 0):
         raise ValueError("renewals must be >= 0")
-    first_renewal = (beta + n) / (alpha + beta + n)
-    series = hyp2f1(1.0, beta + n + 1.0, alpha + beta + n + 1.0, 1.0 / (1.0 + d))
-    return _scalar_or_array(first_renewal * series)
+    distinct, position = np.unique(n, return_inverse=True)
+    first_renewal = (beta + distinct) / (alpha + beta + distinct)
+    if d == 0:
+        # Gauss's sum 2F1(1, b; c; 1) = (c - 1) / (c - b - 1) gives (beta + n) / (alpha - 1); infinite for alpha <= 1.
+        residual = (beta + distinct) / (alpha - 1.0) if alpha > 1 else np.full(distinct.shape, np.inf)
+    else:
+        residual = first_renewal * _hyp2f1_one_b_c(beta + distinct + 1.0, alpha + beta + distinct + 1.0, 1.0 / (1.0 + d))
+    return _scalar_or_array(np.reshape(residual[position], n.shape))
+
+
+SERIES_CHUNK = 4096  # terms summed per step of `_hyp2f1_one_b_c`
+SERIES_MAX_TERMS = 4_000_000  # about 15 / d terms are needed; this covers any d above 4e-6
+
+
+def _hyp2f1_one_b_c(b: NDArray[np.float64], c: NDArray[np.float64], z: float) -> NDArray[np.float64]:
+    """2F1(1, b; c; z) for 0 <= z < 1 and c > b > 0, by its power series sum_j (b)_j / (c)_j z^j.
+
+    Every term is positive and each is the previous one times z (b + j) / (c + j) < z, so the
+    sum has no cancellation and its tail after a term t is below t z / (1 - z). scipy's hyp2f1
+    returns NaN near z = 1 when c - a - b is a whole number (alpha a whole number here); the
+    series has no such case.
+    """
+    total = np.ones_like(b)
+    term = np.ones_like(b)
+    done = 0
+    while done < SERIES_MAX_TERMS:
+        j = done + np.arange(SERIES_CHUNK, dtype=float)
+        terms = term[:, None] * np.cumprod(z * (b[:, None] + j) / (c[:, None] + j), axis=1)
+        total = total + terms.sum(axis=1)
+        term = terms[:, -1]
+        done += SERIES_CHUNK
+        if np.all(term * z / (1.0 - z) <= 1e-16 * total):
+            break
+    return total
+
+
+def constant_churn_derl(churn_rate: float, d: float) -> float:
+    """DERL when every customer churns with the same probability p each period, the sBG's limit.
+
+    sum_{j >= 1} (1 - p)^j / (1 + d)^(j - 1) = (1 - p)(1 + d) / (d + p): the same for every age,
+    with the convention of `sbg_derl` (the next renewal undiscounted).
+    """
+    if not 0 < churn_rate <= 1:
+        raise ValueError(f"churn_rate must be in (0, 1], got {churn_rate}")
+    if d < 0:
+        raise ValueError(f"discount rate d must be >= 0, got {d}")
+    return (1.0 - churn_rate) * (1.0 + d) / (d + churn_rate)
+
+
+def constant_churn_log_likelihood(churn_rate: float, lifetime: ArrayLike, is_censored: ArrayLike) -> float:
+    """Log-likelihood of the constant-churn (geometric) model: p (1 - p)^L if churned after L renewals, (1 - p)^L if not."""
+    life = np.asarray(lifetime, dtype=float)
+    churned = ~np.asarray(is_censored, dtype=bool)
+    if churn_rate >= 1:
+        return 0.0 if np.all(life == 0) and np.all(churned) else -np.inf
+    return float(churned.sum() * np.log(churn_rate) + life.sum() * np.log1p(-churn_rate))
+
+
+def fit_constant_churn(lifetime: ArrayLike, is_censored: ArrayLike) -> tuple[float, float]:
+    """Maximum-likelihood constant churn rate (churns / renewal decisions observed) and its log-likelihood.
+
+    Every renewal made and every churn is one renewal decision observed; the rate is null (nan) when
+    nobody has churned, since the likelihood then runs to a churn rate of zero.
+    """
+    life = np.asarray(lifetime, dtype=float)
+    churns = float((~np.asarray(is_censored, dtype=bool)).sum())
+    decisions = float(life.sum()) + churns
+    if churns == 0:
+        return float("nan"), float("nan")
+    rate = churns / decisions
+    return rate, constant_churn_log_likelihood(rate, life, is_censored)
 
 
 def _sbg_log_likelihood(

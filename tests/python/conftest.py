@@ -17,7 +17,6 @@ from typing import Callable, Iterator
 
 import duckdb
 import pandas as pd
-import psycopg2
 import pytest
 
 from churn_warehouse.build import dbt_build_on, run_dbt_build, run_server_build
@@ -129,6 +128,8 @@ def postgres_server() -> Iterator[dict[str, str]]:
 
 def fresh_postgres_database(server: dict[str, str], name: str) -> dict[str, str]:
     """Drop and create database `name` on the test server; returns the settings that point the package at it."""
+    import psycopg2  # only the PostgreSQL tests need it; the base install has no psycopg2
+
     connection = psycopg2.connect(
         host=server["CHURN_WAREHOUSE_PG_HOST"], port=int(server["CHURN_WAREHOUSE_PG_PORT"]),
         user=server["CHURN_WAREHOUSE_PG_USER"], dbname="postgres",

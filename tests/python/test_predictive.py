@@ -129,6 +129,27 @@ def test_sbg_derl_matches_brute_force_discounted_sum(alpha: float, beta: float, 
     assert sbg_derl(alpha, beta, d, renewals) == pytest.approx(_brute_force_derl(alpha, beta, d, renewals), rel=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("alpha", "beta", "d", "renewals"),
+    [
+        (10.0, 200.0, 1.10 ** (1 / 12) - 1, 0),  # c - a - b = alpha - 1 = 9, a whole number: scipy's hyp2f1 fails
+        (10.0, 200.0, 0.10, 3),
+        (2.0, 50.0, 1.10 ** (3 / 12) - 1, 0),
+        (1.0, 5.0, 0.10, 7),
+        (0.5, 1.5, 0.02, 0),
+        (70.0, 2200.0, 1.10 ** (1 / 12) - 1, 2),
+        (3.0, 20.0, 0.0, 4),  # undiscounted: finite for alpha > 1, (beta + n) / (alpha - 1)
+    ],
+)
+def test_sbg_derl_is_finite_where_hyp2f1_fails_and_matches_brute_force(
+    alpha: float, beta: float, d: float, renewals: int
+) -> None:
+    horizon = 20_000 if d > 0 else 2_000_000
+    derl = sbg_derl(alpha, beta, d, renewals)
+    assert np.isfinite(derl)
+    assert derl == pytest.approx(_brute_force_derl(alpha, beta, d, renewals, horizon), rel=1e-6 if d == 0 else 1e-9)
+
+
 def test_sbg_derl_of_new_customer_gives_del_with_first_payment() -> None:
     """DEL (payment at t = 0 counted, then t = 1, 2, ... discounted) = 1 + DERL(0 renewals) / (1 + d)."""
     alpha, beta, d = 0.704, 1.182, 0.10
@@ -166,6 +187,19 @@ def test_sbg_reports_an_optimiser_that_did_not_converge(monkeypatch: pytest.Monk
     monkeypatch.setattr(predictive, "minimize", failing_minimize)
     with pytest.raises(FitError, match="optimiser did not converge: iteration limit"):
         fit_sbg_from_survivors(REGULAR[:CALIBRATION_YEARS])
+
+
+def test_sbg_blames_the_parameter_limit_before_the_optimiser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An optimum stuck on the edge of the search box is a parameter limit, even when the optimiser also stalls."""
+
+    def stalled_at_the_edge(fun, x0, **kwargs) -> OptimizeResult:  # noqa: ANN001
+        x = np.array([predictive.LOG_PARAM_BOUND, predictive.LOG_PARAM_BOUND])
+        return OptimizeResult(x=x, fun=fun(x), success=False, message="ABNORMAL_TERMINATION_IN_LNSRCH")
+
+    monkeypatch.setattr(predictive, "minimize", stalled_at_the_edge)
+    with pytest.raises(FitError, match="edge of the parameter space") as raised:
+        fit_sbg_from_survivors(REGULAR[:CALIBRATION_YEARS])
+    assert "did not converge" not in str(raised.value)
 
 
 def test_sbg_rejects_malformed_input() -> None:

@@ -1,4 +1,4 @@
-"""Per segment and overall: observed survival of the cohorts by age beside the sBG fit and its projection."""
+"""Per segment and billing interval (and `all`): observed survival in renewals beside the sBG fit and its projection."""
 
 from churn_warehouse.cltv import retention_curves
 

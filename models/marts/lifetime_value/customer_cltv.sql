@@ -34,6 +34,7 @@ final as (
         cast(survival.tenure_months as {{ dbt.type_bigint() }}) as tenure_months,
         {{ round_money('coalesce(survival.current_mrr, 0)') }} as current_mrr,
         {{ round_money('coalesce(revenue.revenue_to_date, 0)') }} as revenue_to_date,
+        cast(predicted.sbg_period_months as {{ dbt.type_bigint() }}) as sbg_period_months,
         cast(predicted.sbg_alpha as {{ type_rate() }}) as sbg_alpha,
         cast(predicted.sbg_beta as {{ type_rate() }}) as sbg_beta,
         cast(predicted.sbg_fit_source as {{ dbt.type_string() }}) as sbg_fit_source,

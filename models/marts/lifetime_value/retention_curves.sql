@@ -1,4 +1,5 @@
--- Per segment and overall: observed survival of the cohorts by age beside the sBG fit and 24 projected months.
+-- Per segment and billing interval (and overall per interval): observed survival of the cohorts in renewals
+-- beside the sBG fit, and 24 projected months.
 with
 
 curves as (
@@ -8,6 +9,8 @@ curves as (
 final as (
     select
         cast(segment as {{ dbt.type_string() }}) as segment,
+        cast(interval_months as {{ dbt.type_bigint() }}) as interval_months,
+        cast(periods_since_start as {{ dbt.type_bigint() }}) as periods_since_start,
         cast(months_since_start as {{ dbt.type_bigint() }}) as months_since_start,
         cast(is_projection as {{ dbt.type_boolean() }}) as is_projection,
         cast(customers_at_risk as {{ dbt.type_bigint() }}) as customers_at_risk,
