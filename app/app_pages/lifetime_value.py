@@ -14,7 +14,7 @@ chosen = figures.in_period(figures.of_dimension(simple, dimension, value), conte
 row = figures.row_of_month(chosen, context.end)
 
 st.title("Lifetime value")
-st.caption(f"{context.filter_label} · month of {formatting.month_label(context.end)} · figures in {context.currency}")
+st.caption(f"{context.filter_caption} · month of {formatting.month_label(context.end)} · figures in {context.currency_caption}")
 if note:
     st.caption(note)
 

@@ -212,11 +212,10 @@ def test_loading_raw_tables_refuses_a_schema_name_that_would_become_sql():
 # ------------------------------------------------------------------ no value from data becomes Markdown
 
 APP = PROJECT_DIR / "app" / "streamlit_app.py"
-# Every page that shows the customer filter, and the one that shows paths. Lifetime value is left out here: its
-# page file belongs to the CLTV work (its filter caption and fit notes are reported to be escaped the same way).
-PAGES_SHOWING_DATA = ["overview", "mrr_movements", "cohorts", "at_risk", "satisfaction", "reactivation",
-                      "data_quality"]
-PAGES_WITH_THE_FILTER = {"overview", "mrr_movements", "cohorts", "at_risk", "satisfaction"}
+# Every page that shows the customer filter, and the one that shows paths.
+PAGES_SHOWING_DATA = ["overview", "mrr_movements", "cohorts", "at_risk", "satisfaction", "lifetime_value",
+                      "reactivation", "data_quality"]
+PAGES_WITH_THE_FILTER = {"overview", "mrr_movements", "cohorts", "at_risk", "satisfaction", "lifetime_value"}
 MARKUP_FROM_DATA = ["[login](", "![t](", "**Bold**", "[a](http"]
 # A code span: a run of backticks not escaped, its content, the same run again (CommonMark).
 CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
