@@ -22,16 +22,20 @@
             {%- set details = [] -%}
             {%- for row in reasons.rows -%}
                 {%- if row[0] == 'bad_type' -%}
-                    {%- do details.append("  bad_type: " ~ row[1] ~ " " ~ ("row" if row[1] == 1 else "rows")
-                        ~ " with a value that does not cast to its contract type:") -%}
+                    {%- do details.append("  table " ~ table_name ~ ", reason bad_type: " ~ row[1] ~ " "
+                        ~ ("row" if row[1] == 1 else "rows") ~ " with a value that does not cast to its contract type:") -%}
                     {%- do details.extend(bad_type_columns(table_name)) -%}
                 {%- else -%}
                     {%- set sample = run_query(
                         "select raw_values from " ~ checked ~ " where quarantine_reason = '" ~ row[0]
                         ~ "' order by raw_values limit 3"
                     ) -%}
-                    {%- do details.append("  " ~ row[0] ~ ": " ~ row[1] ~ " " ~ ("row" if row[1] == 1 else "rows")
-                        ~ ", e.g. " ~ sample.columns[0].values() | join(" | ")) -%}
+                    {%- set examples = [] -%}
+                    {%- for value in sample.columns[0].values() -%}
+                        {%- do examples.append(value if value | length <= 240 else value[:237] ~ "...") -%}
+                    {%- endfor -%}
+                    {%- do details.append("  table " ~ table_name ~ ", reason " ~ row[0] ~ ": " ~ row[1] ~ " "
+                        ~ ("row" if row[1] == 1 else "rows") ~ ", e.g. " ~ examples | join(" | ")) -%}
                 {%- endif -%}
             {%- endfor -%}
             {%- set where = "in the build file " ~ env_var('CHURN_WAREHOUSE_BUILD_DB', 'build/warehouse.duckdb')

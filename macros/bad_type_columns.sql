@@ -4,7 +4,7 @@
 -#}
 {% macro bad_type_columns(table_name) %}
     {%- set spec = raw_contract()[table_name] -%}
-    {%- set raw_relation = adapter.get_relation(database=target.database, schema=var('raw_schema'), identifier=table_name) -%}
+    {%- set raw_relation = source('raw', table_name) -%}
     {%- set typed_columns = spec['columns'] | rejectattr(1, 'equalto', 'text') | list -%}
     {%- set failing -%}
         with
@@ -45,10 +45,10 @@
                 {%- for key in spec['key'] -%}
                     {%- do parts.append(key ~ "=" ~ example[loop.index0]) -%}
                 {%- endfor -%}
-                {%- do parts.append(column ~ "='" ~ example[-1] ~ "'") -%}
+                {%- do parts.append(column ~ "='" ~ (example[-1] | string)[:80] ~ "'") -%}
                 {%- do examples.append(parts | join(" ")) -%}
             {%- endfor -%}
-            {%- do lines.append("    column " ~ column ~ ": " ~ rows ~ " " ~ ("row does" if rows == 1 else "rows do")
+            {%- do lines.append("    table " ~ table_name ~ ", column " ~ column ~ ": " ~ rows ~ " " ~ ("row does" if rows == 1 else "rows do")
                 ~ " not cast to " ~ contract_type ~ ", e.g. " ~ examples | join(" | ")) -%}
         {%- endif -%}
     {%- endfor -%}

@@ -72,9 +72,9 @@ def test_a_bad_type_quarantine_stop_names_the_columns_counts_a_sample_and_where_
     result, published, build_db = build(tmp_path, raw, "csv", "2024-07-10")
     assert result.quality.outcome == "dbt_build_failed"
     lines = result.output.splitlines()
-    amount = next((line for line in lines if "column amount: 2 rows" in line), None)
+    amount = next((line for line in lines if "table payments, column amount: 2 rows" in line), None)
     assert amount and "12,50" in amount and "pay_comma_1" in amount, result.output[-4000:]
-    attempted = next((line for line in lines if "column attempted_at: 1 row" in line), None)
+    attempted = next((line for line in lines if "table payments, column attempted_at: 1 row" in line), None)
     assert attempted and "yesterday" in attempted and "pay_when" in attempted
     assert "See the model quarantine_payments" not in result.output
     assert "staging.base_payments" in result.output and str(build_db) in result.output
