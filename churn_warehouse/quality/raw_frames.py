@@ -26,6 +26,7 @@ from churn_warehouse.quality.contract import (
     raw_file_pattern,
     raw_reader_sql,
 )
+from churn_warehouse.quality.runner import NamedFailure
 from churn_warehouse.quality.settings import QualitySettings
 
 # DuckDB type name (without parameters) -> the family the type rules of raw_suites.py speak of.
@@ -62,7 +63,7 @@ class ProfileFrame:
     raw_columns: dict[str, str] = field(default_factory=dict)
 
 
-class RawReadError(RuntimeError):
+class RawReadError(NamedFailure):
     """A raw file DuckDB could not read (corrupted, cut short, not in its format), named with its table."""
 
 
@@ -124,7 +125,7 @@ class RawInputs:
             files = "; ".join(f"raw table {table} from {self.sources.get(table)}" for table in tables)
             said = " ".join(str(error).split())[:400]
             raise RawReadError(
-                f"could not read {files}: {said}. The file is unreadable (corrupted, cut short or not "
+                f"could not read {files} (DuckDB: {said}). The file is unreadable (corrupted, cut short or not "
                 f"{self.raw_format}): write it again from its source"
                 + ("" if all(self.contract[t].required for t in tables) else ", or remove an optional table's file")
                 + "."

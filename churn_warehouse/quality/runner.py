@@ -130,8 +130,14 @@ def _distinct(rows: list[object], key: str) -> str:
     return ", ".join(dict.fromkeys(str(row.get(key)) for row in rows if isinstance(row, dict))) or "?"
 
 
+class NamedFailure(RuntimeError):
+    """A failure whose message already says what failed and where (a table, a file) and what to do."""
+
+
 def crash_text(error: BaseException) -> str:
     """What crashed and where: the error, then the innermost frame of the project's own code that raised it."""
+    if isinstance(error, NamedFailure):
+        return str(error)
     text = f"{type(error).__name__}: {str(error).strip()}"
     ours = [
         frame for frame in traceback.extract_tb(error.__traceback__)
