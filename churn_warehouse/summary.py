@@ -54,8 +54,8 @@ def format_summary(db_path: Path, summary: dict[str, object]) -> str:
             f"net revenue churn {_percent(summary['net_revenue_churn_rate'])}, NRR {_percent(summary['nrr'])}.",
         ]
     else:
-        lines.append(f"{NO_COMPLETE_MONTH.format(as_of_date=summary['as_of_date']).capitalize()}: "
-                     "marts.mrr_monthly and the other monthly marts have no rows yet.")
+        reason = NO_COMPLETE_MONTH.format(as_of_date=summary["as_of_date"])
+        lines.append(f"{reason[0].upper()}{reason[1:]}: marts.mrr_monthly and the other monthly marts have no rows yet.")
     return "\n".join(lines)
 
 

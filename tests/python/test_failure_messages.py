@@ -209,3 +209,14 @@ def test_disk_full_in_dbt_output_is_named_with_the_model_and_the_folder_to_free(
         assert model in diagnosis and "--build-db" in diagnosis
     assert "/data/build" in diagnose_dbt_failure(DBT_DISK_FULL)
     assert diagnose_dbt_failure("13:00:00  Completed with 1 error\n  Database Error: syntax error") is None
+
+
+DBT_CORRUPTED_RAW_FILE = """\
+14:02:10    Runtime Error in model base_events (models/staging/base/base_events.sql)
+  Payload value bigger than allowed. Corrupted file?
+"""
+
+
+def test_an_unreadable_raw_file_in_dbt_output_names_the_raw_table():
+    diagnosis = diagnose_dbt_failure(DBT_CORRUPTED_RAW_FILE)
+    assert diagnosis and "raw file of table events" in diagnosis and "base_events" in diagnosis
