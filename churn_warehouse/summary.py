@@ -55,7 +55,8 @@ def format_summary(db_path: Path, summary: dict[str, object]) -> str:
         ]
     else:
         reason = NO_COMPLETE_MONTH.format(as_of_date=summary["as_of_date"])
-        lines.append(f"{reason[0].upper()}{reason[1:]}: marts.mrr_monthly and the other monthly marts have no rows yet.")
+        lines.append(f"{reason[0].upper()}{reason[1:]}: "
+                     "marts.mrr_monthly and the other monthly marts have no rows yet.")
     return "\n".join(lines)
 
 

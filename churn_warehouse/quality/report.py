@@ -68,7 +68,8 @@ def diagnose_dbt_failure(output: str) -> str | None:
             limit = os.environ.get("CHURN_WAREHOUSE_MEMORY_LIMIT", "3GB")
             threads = os.environ.get("CHURN_WAREHOUSE_DUCKDB_THREADS", "2")
             return (f"Out of memory: DuckDB ran out of memory in model {_failed_node(lines, index)} "
-                    f"(memory_limit {limit}). Raise CHURN_WAREHOUSE_MEMORY_LIMIT (e.g. CHURN_WAREHOUSE_MEMORY_LIMIT=8GB) "
+                    f"(memory_limit {limit}). Raise CHURN_WAREHOUSE_MEMORY_LIMIT "
+                    "(e.g. CHURN_WAREHOUSE_MEMORY_LIMIT=8GB) "
                     f"if the machine has the memory, or lower CHURN_WAREHOUSE_DUCKDB_THREADS (now {threads}).")
         if _UNREADABLE_FILE.search(line):
             node = _failed_node(lines, index)
