@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from dataclasses import replace
@@ -49,12 +50,14 @@ def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_
 
 def build(
     raw_path: Path, raw_format: str, as_of_date: str | None, published_db: Path, build_db: Path,
-    settings: QualitySettings | None = None,
+    settings: QualitySettings | None = None, max_quarantine_share: float | None = None,
 ) -> int:
     """Validate raw → dbt build → validate marts → publish; print the validation summary and the figures."""
     dbt_vars: dict[str, object] = {"raw_path": str(raw_path), "raw_format": raw_format}
     if as_of_date:
         dbt_vars["as_of_date"] = as_of_date
+    if max_quarantine_share is not None:
+        dbt_vars["max_quarantine_share"] = max_quarantine_share
     started = time.perf_counter()
     result = build_and_publish(dbt_vars, published_db, build_db, settings=settings)
     elapsed = time.perf_counter() - started
@@ -68,6 +71,34 @@ def build(
     print(f"\nBuild passed its validations in {elapsed:.1f} s and was published.\n")
     print(format_summary(published_db, fetch_summary(published_db)))
     return 0
+
+
+def _iso_date(text: str) -> str:
+    """A calendar date written YYYY-MM-DD, kept as that text (SQL casts it: other ISO forms would not cast)."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError("not written YYYY-MM-DD")
+        return date.fromisoformat(text).isoformat()
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"expected a calendar date written YYYY-MM-DD, e.g. 2026-06-30; got '{text}' ({error})"
+        ) from None
+
+
+def _iso_day(text: str) -> date:
+    """A calendar date written YYYY-MM-DD, as a date."""
+    return date.fromisoformat(_iso_date(text))
+
+
+def _share(text: str) -> float:
+    """A fraction in [0, 1], e.g. 0.05."""
+    try:
+        share = float(text)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction from 0 to 1, e.g. 0.05; got '{text}'")
+    return share
 
 
 def _band(text: str) -> tuple[float, float]:
@@ -85,10 +116,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     def add_output_options(command: argparse.ArgumentParser) -> None:
         command.add_argument("--warehouse", type=Path, default=DEFAULT_PUBLISHED_DB, help="published DuckDB file")
         command.add_argument("--build-db", type=Path, default=DEFAULT_BUILD_DB, help="work file the build writes")
-        command.add_argument("--as-of-date", help="YYYY-MM-DD; default: latest event or invoice date")
+        command.add_argument("--as-of-date", type=_iso_date, metavar="YYYY-MM-DD",
+                             help="last day of data read by any figure; default: latest event or invoice date")
         command.add_argument(
             "--mrr-change-band", type=_band, default=None, metavar="LOW,HIGH",
             help="allowed month-over-month MRR change as fractions (default -0.25,0.5); outside it blocks publishing",
+        )
+        command.add_argument(
+            "--max-quarantine-share", type=_share, default=None, metavar="SHARE",
+            help="the build stops when more than this share of a raw table's rows is quarantined (default 0.01)",
         )
 
     def add_sample_options(command: argparse.ArgumentParser) -> None:
@@ -96,7 +132,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         command.add_argument("--customers", type=int, default=5000)
         command.add_argument("--months", type=int, default=36)
         command.add_argument("--seed", type=int, default=42)
-        command.add_argument("--end-date", type=date.fromisoformat, default=date(2026, 11, 20))
+        command.add_argument("--end-date", type=_iso_day, default=date(2026, 11, 20), metavar="YYYY-MM-DD")
 
     demo = commands.add_parser("demo", help="generate sample data, build, publish, summarise")
     add_sample_options(demo)
@@ -121,7 +157,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "server-build", help="dbt build on a server target whose raw tables are loaded (see load-raw)"
     )
     server_build.add_argument("--target", choices=SERVER_TARGETS, required=True)
-    server_build.add_argument("--as-of-date", help="YYYY-MM-DD; default: latest event or invoice date")
+    server_build.add_argument("--as-of-date", type=_iso_date, metavar="YYYY-MM-DD",
+                              help="last day of data read by any figure; default: latest event or invoice date")
     server_build.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "build" / "server",
                               help="where dbt writes its target/ and logs/")
 
@@ -167,9 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "generate":
             return 0
         return build(args.raw_path.resolve(), "parquet", args.as_of_date, args.warehouse, args.build_db,
-                     quality_settings(args))
+                     quality_settings(args), args.max_quarantine_share)
     return build(args.raw_path.resolve(), args.raw_format, args.as_of_date, args.warehouse, args.build_db,
-                 quality_settings(args))
+                 quality_settings(args), args.max_quarantine_share)
 
 
 if __name__ == "__main__":

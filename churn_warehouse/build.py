@@ -195,7 +195,7 @@ def build_and_publish(
     from churn_warehouse.quality.quarantine import quarantine_groups
     from churn_warehouse.quality.raw_frames import RawInputs
     from churn_warehouse.quality.raw_suites import raw_suites
-    from churn_warehouse.quality.report import QualityRun, dbt_failure_excerpt, utc_now
+    from churn_warehouse.quality.report import QualityRun, dbt_failure_excerpt, stopped_outcome, utc_now
     from churn_warehouse.quality.run_log import append_run, log_path_for, read_runs, write_runs_table
     from churn_warehouse.quality.runner import QualityProject
     from churn_warehouse.quality.settings import QualitySettings
@@ -242,7 +242,7 @@ def build_and_publish(
     say(f"  raw inputs: {len(run.raw.suites)} suites in {run.raw.seconds:.1f} s, "
         f"{len(run.raw.blocking_failures)} blocking expectations failed, {len(run.raw.warnings)} warnings", flush=True)
     if not run.raw.passed:
-        return finish("blocked_by_raw_validation")
+        return finish(stopped_outcome(run.raw))
 
     say(f"dbt build into {build_db} ...", flush=True)
     started = time.perf_counter()
@@ -257,7 +257,7 @@ def build_and_publish(
 
     def validate_marts() -> list:
         plan = mart_suites(build_db, settings)
-        run.missing_figures = plan.missing_figures
+        run.missing_figures, run.empty_marts = plan.missing_figures, plan.empty_marts
         return plan.suites
 
     run.marts = project.run_stage("marts", validate_marts)
@@ -265,5 +265,5 @@ def build_and_publish(
         f"{len(run.marts.blocking_failures)} blocking expectations failed, {len(run.marts.warnings)} warnings",
         flush=True)
     if not run.marts.passed:
-        return finish("blocked_by_mart_validation", dbt.output)
+        return finish(stopped_outcome(run.marts), dbt.output)
     return finish("published", dbt.output)

@@ -54,16 +54,28 @@ def format_summary(db_path: Path, summary: dict[str, object]) -> str:
             f"net revenue churn {_percent(summary['net_revenue_churn_rate'])}, NRR {_percent(summary['nrr'])}.",
         ]
     else:
-        lines.append("No complete month with an active customer yet: the monthly marts are empty.")
+        reason = NO_COMPLETE_MONTH.format(as_of_date=summary["as_of_date"])
+        lines.append(f"{reason[0].upper()}{reason[1:]}: "
+                     "marts.mrr_monthly and the other monthly marts have no rows yet.")
     return "\n".join(lines)
+
+
+# Why a monthly mart can be empty although the build passed: a month counts once its last day lies before
+# the as-of date (METRICS.md, Conventions), and from the first month in which a customer is active.
+NO_COMPLETE_MONTH = ("no complete month yet up to the as-of date {as_of_date} "
+                     "(a month counts once its last day is before the as-of date, from the first month with an active "
+                     "customer)")
 
 
 _OUTCOME_TEXT = {
     "published": "PASSED and published",
     "blocked_by_raw_validation": "STOPPED before dbt build: a blocking raw-input expectation failed",
+    "raw_validation_crashed": "STOPPED before dbt build: raw validation crashed (a check could not run; see below)",
     "dbt_build_failed": "STOPPED: dbt build failed",
     "blocked_by_mart_validation": "STOPPED before publishing: a blocking mart expectation failed",
+    "mart_validation_crashed": "STOPPED before publishing: mart validation crashed (a check could not run; see below)",
 }
+_STAGE_NAMES = {"raw": "raw validation", "marts": "mart validation"}
 
 
 def _stage_line(label: str, stage: object) -> str:
@@ -71,10 +83,23 @@ def _stage_line(label: str, stage: object) -> str:
     if stage is None:
         return f"  {label}: not validated"
     statuses = [suite.status for suite in stage.suites]
-    line = (f"  {label}: {len(stage.suites)} suites, {sum(s.evaluated for s in stage.suites)} expectations in "
+    return (f"  {label}: {len(stage.suites)} suites, {sum(s.evaluated for s in stage.suites)} expectations in "
             f"{stage.seconds:.1f} s; suites: {statuses.count('passed')} passed, {statuses.count('warning')} with "
             f"warnings, {statuses.count('failed')} failed")
-    return line + (f"; could not run: {stage.error}" if stage.error else "")
+
+
+def _dbt_lines(dbt_error: str) -> list[str]:
+    """What dbt said, indented: the recognised cause in full (disk, memory, file), then dbt's last 40 lines."""
+    from churn_warehouse.quality.report import diagnose_dbt_failure
+
+    diagnosis = diagnose_dbt_failure(dbt_error)
+    lines = []
+    if diagnosis and dbt_error.startswith(diagnosis):
+        lines.append(f"  Cause: {diagnosis}")
+        dbt_error = dbt_error.removeprefix(diagnosis)
+    lines.append("  dbt said:")
+    lines += [f"    {line}" for line in dbt_error.strip().splitlines()[-40:]]
+    return lines
 
 
 def format_quality_summary(run: object) -> str:
@@ -84,9 +109,11 @@ def format_quality_summary(run: object) -> str:
     dbt_state = "not run" if not run.dbt_ran else f"{'passed' if run.dbt_ok else 'FAILED'} in {run.dbt_seconds:.1f} s"
     lines.append(f"  dbt build: {dbt_state}")
     lines.append(_stage_line("marts", run.marts))
+    for stage in run.stages:
+        if stage.error:
+            lines.append(f"  Error: crashed in {_STAGE_NAMES.get(stage.stage, stage.stage)}: {stage.error}")
     if run.dbt_ran and not run.dbt_ok and run.dbt_error:
-        lines.append("  dbt said:")
-        lines += [f"    {line}" for line in run.dbt_error.splitlines()[-25:]]
+        lines += _dbt_lines(run.dbt_error)
     if run.quarantine:
         lines.append("  Quarantined raw rows" + (" in the failed build:" if not run.dbt_ok else
                                                   " (kept out of every figure, counted in marts.raw_row_accounting):"))
@@ -106,6 +133,11 @@ def format_quality_summary(run: object) -> str:
     if run.marts is not None and run.missing_figures:
         lines.append("  Bounded figures not validated because no built mart has them yet: "
                      + ", ".join(run.missing_figures) + ".")
+    if run.marts is not None and run.empty_marts:
+        as_of = run.as_of_date or "(the latest event or invoice date)"
+        why = f" marts.mrr_monthly is empty: {NO_COMPLETE_MONTH.format(as_of_date=as_of)}."
+        lines.append("  Marts without rows: " + ", ".join(run.empty_marts) + "."
+                     + (why if "mrr_monthly" in run.empty_marts else ""))
     lines.append(f"  Data Docs: {run.data_docs_index}")
     lines.append(f"  Run log: {run.log_path}")
     if not run.published:

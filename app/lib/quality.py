@@ -25,8 +25,10 @@ DEFAULT_DATA_DOCS = REPO_DIR / "build" / "data_docs" / "index.html"
 OUTCOME_WORDS = {
     "published": "Published",
     "blocked_by_raw_validation": "Stopped: raw data failed a check",
+    "raw_validation_crashed": "Stopped: a raw-data check crashed",
     "dbt_build_failed": "Stopped: the dbt build failed",
     "blocked_by_mart_validation": "Stopped: marts failed a check",
+    "mart_validation_crashed": "Stopped: a mart check crashed",
 }
 
 

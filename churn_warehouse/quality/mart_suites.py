@@ -7,7 +7,8 @@ the figures as a reader sees them:
   [-100, 100]); blocking. Marts are discovered in the build file, so a mart that is not built yet is
   skipped without failing, and the figures no mart has yet are listed.
 - `marts_mrr_monthly` adds: month-over-month MRR change within a configurable band (blocking) and
-  plausible monthly NRR and GRR (warnings), after the first months of history.
+  plausible monthly NRR and GRR (warnings), after the first months of history. An empty mart (no month
+  complete up to the as-of date yet) passes with nothing to check, and the plan lists it as empty.
 - `marts_raw_row_accounting`: quarantined rows and collapsed duplicates below the build-stopping share,
   reported as warnings (the dbt build already stopped when a share was above `max_quarantine_share`).
 
@@ -52,10 +53,11 @@ def _bounded_name(column: str) -> str | None:
 
 @dataclass
 class MartsPlan:
-    """The mart suites of one build and the bounded figures no built mart has yet."""
+    """The mart suites of one build, the bounded figures no built mart has yet, and the marts without rows."""
 
     suites: list[SuiteSpec]
     missing_figures: list[str] = field(default_factory=list)
+    empty_marts: list[str] = field(default_factory=list)
 
 
 class MartReader:
@@ -71,6 +73,9 @@ class MartReader:
         self.columns: dict[str, dict[str, str]] = {}
         for table, column, data_type in rows:
             self.columns.setdefault(table, {})[column] = data_type.upper()
+
+    def is_empty(self, mart: str) -> bool:
+        return not self.connection.execute(f"select exists (select 1 from marts.{mart})").fetchall()[0][0]
 
     def close(self) -> None:
         self.connection.close()
@@ -147,7 +152,7 @@ def mrr_monthly_suite(reader: MartReader) -> SuiteSpec | None:
     frame, covered = reader.frame("mrr_monthly", wanted)
     frame = frame.sort_values("month").reset_index(drop=True)
     mrr = frame["mrr"].astype(float).to_numpy()
-    previous = np.concatenate([[np.nan], mrr[:-1]])
+    previous = frame["mrr"].astype(float).shift().to_numpy()  # works on an empty mart: no month complete yet
     after_warmup = np.arange(len(frame)) >= settings.mrr_warmup_months
     with np.errstate(invalid="ignore", divide="ignore"):
         change = np.where(after_warmup & (previous > 0), mrr / previous - 1, np.nan)
@@ -227,6 +232,7 @@ def mart_suites(db_path: Path, settings: QualitySettings) -> MartsPlan:
             (figure + "*" if figure.endswith("_") else figure)
             for figure in (*BOUNDED_FIGURES, *SCALED_FIGURES) if figure not in found
         ]
-        return MartsPlan(suites=suites, missing_figures=missing)
+        empty = [mart for mart in sorted(reader.columns) if reader.is_empty(mart)]
+        return MartsPlan(suites=suites, missing_figures=missing, empty_marts=empty)
     finally:
         reader.close()

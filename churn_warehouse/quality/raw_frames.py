@@ -8,9 +8,11 @@ any scale, and DuckDB streams the files to compute them.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import numpy as np
@@ -24,6 +26,7 @@ from churn_warehouse.quality.contract import (
     raw_file_pattern,
     raw_reader_sql,
 )
+from churn_warehouse.quality.runner import NamedFailure
 from churn_warehouse.quality.settings import QualitySettings
 
 # DuckDB type name (without parameters) -> the family the type rules of raw_suites.py speak of.
@@ -60,6 +63,10 @@ class ProfileFrame:
     raw_columns: dict[str, str] = field(default_factory=dict)
 
 
+class RawReadError(NamedFailure):
+    """A raw file DuckDB could not read (corrupted, cut short, not in its format), named with its table."""
+
+
 class RawInputs:
     """The raw files of one build, opened in an in-memory DuckDB the way the dbt hook opens them."""
 
@@ -91,13 +98,16 @@ class RawInputs:
             self.sources[table] = pattern
             if pattern is None:
                 continue
-            self.connection.execute(f"create view raw_{table} as select * from {raw_reader_sql(pattern, raw_format)}")
-            described = self.connection.execute(f"describe raw_{table}").fetchall()
+            with self._reading(table):
+                self.connection.execute(
+                    f"create view raw_{table} as select * from {raw_reader_sql(pattern, raw_format)}")
+                described = self.connection.execute(f"describe raw_{table}").fetchall()
             self.stored_types[table] = {row[0].lower(): row[1] for row in described}
         self._dated: set[str] = set()
         for table in self.contract:
             if self._create_dated_view(table):
-                self._create_daily_table(table)
+                with self._reading(table, *(["invoices"] if table == "invoice_lines" else [])):
+                    self._create_daily_table(table)
                 self._dated.add(table)
         self.as_of_date = self._resolve_as_of_date(as_of_date)
 
@@ -105,6 +115,21 @@ class RawInputs:
         self.connection.close()
 
     # ------------------------------------------------------------------ helpers
+
+    @contextmanager
+    def _reading(self, *tables: str) -> Iterator[None]:
+        """Turn a DuckDB error while reading `tables` into a RawReadError naming each table and its files."""
+        try:
+            yield
+        except duckdb.Error as error:
+            files = "; ".join(f"raw table {table} from {self.sources.get(table)}" for table in tables)
+            said = " ".join(str(error).split())[:400]
+            raise RawReadError(
+                f"could not read {files} (DuckDB: {said}). The file is unreadable (corrupted, cut short or not "
+                f"{self.raw_format}): write it again from its source"
+                + ("" if all(self.contract[t].required for t in tables) else ", or remove an optional table's file")
+                + "."
+            ) from error
 
     def is_present(self, table: str) -> bool:
         return self.sources.get(table) is not None
@@ -188,8 +213,14 @@ class RawInputs:
 
     def _resolve_as_of_date(self, as_of_date: date | str | None) -> date:
         """The dbt var, or what int_as_of_date computes: the latest event or invoice date not after today (UTC)."""
+        if isinstance(as_of_date, date):
+            return as_of_date
         if as_of_date:
-            return as_of_date if isinstance(as_of_date, date) else date.fromisoformat(str(as_of_date))
+            try:
+                return date.fromisoformat(str(as_of_date))
+            except ValueError as error:
+                raise ValueError(f"the dbt var as_of_date (--as-of-date) must be a date written YYYY-MM-DD: "
+                                 f"got '{as_of_date}' ({error})") from None
         today = datetime.now(timezone.utc).date()
         parts = [f"select row_date from daily_{table}" for table in ("events", "invoices") if table in self._dated]
         latest = None
@@ -209,7 +240,8 @@ class RawInputs:
             if name in self._dated:
                 count = self.connection.execute(f"select sum(row_count) from daily_{name}").fetchall()[0][0] or 0
             elif self.is_present(name):
-                count = self.connection.execute(f"select count(*) from raw_{name}").fetchall()[0][0]
+                with self._reading(name):
+                    count = self.connection.execute(f"select count(*) from raw_{name}").fetchall()[0][0]
             rows.append({
                 "table_name": name,
                 "is_required": table.required,
@@ -386,18 +418,19 @@ class RawInputs:
         ).df()
         if medians:
             # Medians do not add up over days: these read the raw rows again (billing tables, a few columns).
-            median_frame = self.connection.execute(
-                f"""
-                select cast(date_trunc('month', row_date) as date) as month,
-                    {', '.join(f"median({value}) filter (where {row_filter}) as {measure}, "
-                               f"count({value}) filter (where {row_filter}) as {measure}__rows"
-                               for measure, value, row_filter in medians)}
-                from dated_{table}
-                where row_date <= ?
-                group by 1
-                """,
-                [self.as_of_date],
-            ).df()
+            with self._reading(table, *(["invoices"] if table == "invoice_lines" else [])):
+                median_frame = self.connection.execute(
+                    f"""
+                    select cast(date_trunc('month', row_date) as date) as month,
+                        {', '.join(f"median({value}) filter (where {row_filter}) as {measure}, "
+                                   f"count({value}) filter (where {row_filter}) as {measure}__rows"
+                                   for measure, value, row_filter in medians)}
+                    from dated_{table}
+                    where row_date <= ?
+                    group by 1
+                    """,
+                    [self.as_of_date],
+                ).df()
             frame = frame.merge(median_frame, on="month", how="left")
         for measure, column, _, _ in TABLE_CHECKS[table].distributions:
             if measure in frame.columns:

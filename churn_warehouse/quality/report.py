@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -12,7 +13,8 @@ from churn_warehouse.quality.quarantine import QuarantineGroup
 from churn_warehouse.quality.runner import FailedExpectation, StageReport
 
 OUTCOMES = (
-    "published", "blocked_by_raw_validation", "dbt_build_failed", "blocked_by_mart_validation",
+    "published", "blocked_by_raw_validation", "raw_validation_crashed", "dbt_build_failed",
+    "blocked_by_mart_validation", "mart_validation_crashed",
 )
 
 
@@ -20,16 +22,80 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def dbt_failure_excerpt(output: str, limit: int = 2000) -> str:
-    """The part of dbt's output that says why the build failed (its closing error summary, or its error lines)."""
+def stopped_outcome(stage: StageReport) -> str:
+    """The outcome of a run stopped by validation `stage`: crashed when a check could not run, else blocked."""
+    name = "raw" if stage.stage == "raw" else "mart"
+    return f"{name}_validation_crashed" if stage.error else f"blocked_by_{name}_validation"
+
+
+# Where dbt names the node that failed, e.g. "Runtime Error in model base_events (models/...)".
+_FAILED_NODE = re.compile(r"Error in (?:model|seed|snapshot|test|unit_test) ([\w.]+)")
+# DuckDB's words for a full disk: its own write errors, and temporary files beyond the space left.
+_DISK_FULL = re.compile(
+    r"No space left on device|could not write[^\n]*te?mp|failed to offload data block|max_temp_directory_size",
+    re.IGNORECASE,
+)
+_OUT_OF_MEMORY = re.compile(r"Out of Memory Error|MemoryError|could not allocate block|std::bad_alloc", re.IGNORECASE)
+_UNREADABLE_FILE = re.compile(
+    r"Corrupted file\?|Failed to read file|TProtocolException|Parquet file is likely corrupted|"
+    r"Parquet metadata is corrupt|Footer length error|Could not read enough bytes", re.IGNORECASE,
+)
+
+
+def _failed_node(lines: list[str], at: int) -> str:
+    """The dbt node named nearest before line `at` (else anywhere in the output), or 'an unnamed model'."""
+    for line in [*reversed(lines[: at + 1]), *lines[at + 1:]]:
+        found = _FAILED_NODE.search(line)
+        if found:
+            return found.group(1)
+    return "an unnamed model"
+
+
+def diagnose_dbt_failure(output: str) -> str | None:
+    """A plain-words cause when dbt's output shows a full disk, exhausted memory or an unreadable raw file.
+
+    Names the model that failed and the setting or place to change; None when the output shows none of these.
+    """
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", output).splitlines()
+    for index, line in enumerate(lines):
+        if _DISK_FULL.search(line):
+            written = re.search(r'"([^"]+)"', line)
+            where = f"the disk holding {Path(written.group(1)).parent}" if written else "the disk of the build folder"
+            return (f"The disk is full: DuckDB could not write in model {_failed_node(lines, index)}. Free space on "
+                    f"{where} (DuckDB writes its temporary files in <build file>.tmp beside the build file), or "
+                    "point --build-db to a folder on a disk with more room (the same file system as --warehouse).")
+        if _OUT_OF_MEMORY.search(line):
+            limit = os.environ.get("CHURN_WAREHOUSE_MEMORY_LIMIT", "3GB")
+            threads = os.environ.get("CHURN_WAREHOUSE_DUCKDB_THREADS", "2")
+            return (f"Out of memory: DuckDB ran out of memory in model {_failed_node(lines, index)} "
+                    f"(memory_limit {limit}). Raise CHURN_WAREHOUSE_MEMORY_LIMIT "
+                    "(e.g. CHURN_WAREHOUSE_MEMORY_LIMIT=8GB) "
+                    f"if the machine has the memory, or lower CHURN_WAREHOUSE_DUCKDB_THREADS (now {threads}).")
+        if _UNREADABLE_FILE.search(line):
+            node = _failed_node(lines, index)
+            table = node.removeprefix("base_") if node.startswith("base_") else None
+            what = f"a raw file of table {table}" if table else "a file"
+            return (f"Unreadable file: DuckDB could not read {what} in model {node}; it looks corrupted or cut "
+                    "short. Write the file again from its source (see raw_path).")
+    return None
+
+
+def dbt_failure_excerpt(output: str, limit: int = 4000) -> str:
+    """Why dbt failed: a plain-words cause when one is recognised, then dbt's closing error summary or error lines."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", output)
     lines = text.splitlines()
+    diagnosis = diagnose_dbt_failure(text)
+    excerpt = None
     for index, line in enumerate(lines):
         if re.search(r"Completed with \d+ errors?", line):
-            tail = [entry for entry in lines[index:] if entry.strip()]
-            return "\n".join(tail)[-limit:]
-    errors = [line for line in lines if "Error" in line or "error" in line.split(":")[0]]
-    return "\n".join(errors or lines[-15:])[-limit:]
+            excerpt = "\n".join(entry for entry in lines[index:] if entry.strip())
+            break
+    if excerpt is None:
+        errors = [line for line in lines if "Error" in line or "error" in line.split(":")[0]]
+        excerpt = "\n".join(errors or lines[-15:])
+    if diagnosis:
+        return diagnosis + "\n\n" + excerpt[-max(limit - len(diagnosis), 500):]
+    return excerpt[-limit:]
 
 
 @dataclass
@@ -49,6 +115,7 @@ class QualityRun:
     raw: StageReport | None = None
     marts: StageReport | None = None
     missing_figures: list[str] = field(default_factory=list)
+    empty_marts: list[str] = field(default_factory=list)
     dbt_ran: bool = False
     dbt_ok: bool = False
     dbt_seconds: float = 0.0
@@ -86,6 +153,7 @@ class QualityRun:
             "stage_errors": {stage.stage: stage.error for stage in self.stages if stage.error},
             "failed_expectations": [failure.as_dict() for failure in self.failures],
             "missing_mart_figures": self.missing_figures,
+            "empty_marts": self.empty_marts,
             "dbt": {"ran": self.dbt_ran, "ok": self.dbt_ok, "error": self.dbt_error},
             "quarantine": [
                 {"table": g.table, "reason": g.reason, "rows": g.rows, "column": g.column, "sample": g.sample}
@@ -97,3 +165,4 @@ class QualityRun:
                 "mart_validation": round(self.marts.seconds, 2) if self.marts else None,
             },
         }
+

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import traceback
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -83,7 +84,7 @@ class SuiteOutcome:
 
 @dataclass
 class StageReport:
-    """All suites of one stage (`raw` or `marts`); `error` is set when the stage could not run at all."""
+    """All suites of one stage (`raw` or `marts`); `error` says what crashed and where when the stage could not run."""
 
     stage: str
     suites: list[SuiteOutcome] = field(default_factory=list)
@@ -127,6 +128,26 @@ def _plain(value: object) -> str:
 def _distinct(rows: list[object], key: str) -> str:
     """The distinct values of `key` in the sample rows, comma-separated ('?' when none)."""
     return ", ".join(dict.fromkeys(str(row.get(key)) for row in rows if isinstance(row, dict))) or "?"
+
+
+class NamedFailure(RuntimeError):
+    """A failure whose message already says what failed and where (a table, a file) and what to do."""
+
+
+def crash_text(error: BaseException) -> str:
+    """What crashed and where: the error, then the innermost frame of the project's own code that raised it."""
+    if isinstance(error, NamedFailure):
+        return str(error)
+    text = f"{type(error).__name__}: {str(error).strip()}"
+    ours = [
+        frame for frame in traceback.extract_tb(error.__traceback__)
+        if Path(frame.filename).resolve().is_relative_to(PROJECT_DIR)
+        and not {".venv", "site-packages"} & set(Path(frame.filename).parts)
+    ]
+    if ours:
+        where = ours[-1]
+        text += f" (in {where.name}, {Path(where.filename).resolve().relative_to(PROJECT_DIR)} line {where.lineno})"
+    return text
 
 
 class QualityProject:
@@ -222,7 +243,7 @@ class QualityProject:
             for spec in plan():
                 report.suites.append(self.run_suite(spec))
         except Exception as error:  # noqa: BLE001 - a validation that cannot run must stop publishing, with its reason
-            report.error = f"{type(error).__name__}: {error}"
+            report.error = crash_text(error)
         finally:
             self.build_data_docs(report)
             report.seconds = time.perf_counter() - started
