@@ -300,3 +300,54 @@ def test_out_of_range_messages_name_the_money_column():
     assert [reason_column(table, "out_of_range") for table in ("invoice_lines", "payments", "plans", "exchange_rates")] \
         == ["amount", "amount", "list_price", "rate_to_reporting"]
     assert "canceled_at" in reason_column("subscriptions", "bad_period")
+
+
+# ------------------------------------------------------------ 0-byte files
+
+
+@pytest.fixture(scope="module")
+def zero_byte_raw(tmp_path_factory) -> Path:
+    """The valid hand-worked data with support_tickets.csv (optional) emptied to 0 bytes, not even a header."""
+    raw = tmp_path_factory.mktemp("zero_byte") / "raw"
+    shutil.copytree(FIXTURES / "hand_worked" / "raw", raw)
+    (raw / "support_tickets.csv").write_bytes(b"")
+    return raw
+
+
+def test_a_zero_byte_optional_csv_is_read_as_absent_and_named(build_warehouse, zero_byte_raw):
+    outcome = build_warehouse(zero_byte_raw, raw_format="csv", as_of_date="2024-07-10")
+    assert outcome.ok, "a 0-byte optional table must only warn, as an absent one does:\n" + outcome.output[-5000:]
+    assert line_names(outcome.output, "support_tickets", "empty file", {0}), outcome.output[-5000:]
+    assert str(zero_byte_raw / "support_tickets.csv") in outcome.output
+    assert outcome.query("select count(*) as n from staging.stg_support_tickets") == [{"n": 0}]
+
+
+def test_a_zero_byte_required_csv_stops_the_build_naming_the_file(build_warehouse, zero_byte_raw, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(zero_byte_raw, raw)
+    (raw / "payments.csv").write_bytes(b"")
+    outcome = build_warehouse(raw, raw_format="csv", as_of_date="2024-07-10")
+    assert not outcome.ok
+    assert f"Required raw table 'payments' is an empty file (0 bytes, not even a header row): {raw / 'payments.csv'}" \
+        in outcome.output, outcome.output[-5000:]
+
+
+def test_raw_validation_reads_a_zero_byte_file_as_absent_and_names_it(zero_byte_raw, tmp_path):
+    """Great Expectations' raw frames: the optional table is absent (a warning), a required one absent (a stop)."""
+    from churn_warehouse.quality.raw_frames import RawInputs
+    from churn_warehouse.quality.raw_suites import raw_suites
+    from churn_warehouse.quality.settings import QualitySettings
+
+    raw = tmp_path / "raw"
+    shutil.copytree(zero_byte_raw, raw)
+    (raw / "payments.csv").write_bytes(b"")
+    inputs = RawInputs(raw, "csv", "2024-07-10", QualitySettings())
+    try:
+        tables = inputs.tables_frame().set_index("table_name")
+        assert len(raw_suites(inputs)) > 3, "every raw suite is still planned"
+    finally:
+        inputs.close()
+    for table, required in (("support_tickets", False), ("payments", True)):
+        row = tables.loc[table]
+        assert (bool(row["is_required"]), bool(row["is_present"])) == (required, False), row.to_dict()
+        assert str(raw / f"{table}.csv") in row["source"] and "0 bytes" in row["source"], row["source"]
