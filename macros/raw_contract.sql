@@ -1,5 +1,5 @@
 {#-
-    The ten raw tables of ../shared/RAW_CONTRACT.md: columns with their contract type, key, and
+    The ten raw tables of the raw data contract (README.md): columns with their contract type, key, and
     whether the table is required. Types: text, timestamp, date, integer, decimal, boolean.
     Every staging, quarantine and accounting model reads its column list from here.
 -#}

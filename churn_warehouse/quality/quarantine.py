@@ -16,9 +16,15 @@ from churn_warehouse.quality.contract import TABLE_CHECKS, load_raw_contract
 
 _PERIODS = {
     "invoice_lines": "period_start/period_end",
-    "subscriptions": "trial_start_at/trial_end_at",
+    "subscriptions": "trial_start_at/trial_end_at or started_at/canceled_at",
     "support_tickets": "opened_at/resolved_at",
     "survey_responses": "sent_at/responded_at",
+}
+_MONEY = {
+    "invoice_lines": "amount",
+    "payments": "amount",
+    "plans": "list_price",
+    "exchange_rates": "rate_to_reporting",
 }
 _FIXED = {
     "orphan_customer": "customer_id",
@@ -42,6 +48,8 @@ def reason_column(table: str, reason: str) -> str:
         return "/".join(load_raw_contract()[table].key)
     if reason == "bad_period":
         return _PERIODS.get(table, "its start/end columns")
+    if reason == "out_of_range":
+        return _MONEY.get(table, "its money columns")
     if reason == "future_timestamp":
         return TABLE_CHECKS[table].time_column or "its timestamps"
     return _FIXED.get(reason, "(see the raw values)")

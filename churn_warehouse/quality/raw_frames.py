@@ -7,6 +7,7 @@ any scale, and DuckDB streams the files to compute them.
 
 from __future__ import annotations
 
+import glob
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,12 @@ _TYPE_FAMILIES = {
     "TIMESTAMP_NS": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamp_tz",
     "BOOLEAN": "boolean",
 }
+
+
+def is_empty_file(pattern: str) -> bool:
+    """Every file the pattern names is 0 bytes: no table, not even a header row; read like an absent table."""
+    files = [Path(name) for name in glob.glob(pattern)]
+    return bool(files) and all(path.stat().st_size == 0 for path in files)
 
 
 def type_family(stored_type: str | None, raw_format: str) -> str | None:
@@ -92,9 +99,12 @@ class RawInputs:
         # Set after connecting: the time-zone setting needs the built-in icu extension, loaded by then.
         self.connection.execute("set TimeZone = 'UTC'")
         self.sources: dict[str, str | None] = {}
+        self.empty_files: dict[str, str] = {}
         self.stored_types: dict[str, dict[str, str]] = {}
         for table in self.contract:
             pattern = raw_file_pattern(self.raw_path, raw_format, table)
+            if pattern is not None and is_empty_file(pattern):
+                self.empty_files[table], pattern = pattern, None
             self.sources[table] = pattern
             if pattern is None:
                 continue
@@ -136,6 +146,12 @@ class RawInputs:
 
     def has_column(self, table: str, column: str) -> bool:
         return column in self.stored_types.get(table, {})
+
+    def _absent_source(self, table: str) -> str:
+        """Where an absent table was looked for, or the 0-byte file that stood for it."""
+        if table in self.empty_files:
+            return f"{self.empty_files[table]} (an empty file, 0 bytes, not even a header row: read as absent)"
+        return f"{self.raw_path}/{table}.{self.raw_format} (absent)"
 
     def _timestamp_sql(self, table: str, column: str) -> str:
         """The column as a UTC timestamp, as staging's cast_raw reads it (text with an offset is converted)."""
@@ -246,7 +262,7 @@ class RawInputs:
                 "table_name": name,
                 "is_required": table.required,
                 "is_present": self.is_present(name),
-                "source": self.sources[name] or f"{self.raw_path}/{name}.{self.raw_format} (absent)",
+                "source": self.sources[name] or self._absent_source(name),
                 "row_count": count,
             })
         return pd.DataFrame(rows).astype({"row_count": "Int64"})

@@ -43,7 +43,7 @@ cancelled_subscriptions as (
         churns.month,
         subscriptions.subscription_id,
         subscriptions.cancel_reason,
-        subscription_months.local_mrr * currency_months.rate_to_reporting as last_month_mrr
+        {{ convert_money('subscription_months.local_mrr', 'currency_months.rate_to_reporting') }} as last_month_mrr
     from churns
     inner join subscription_months
         on

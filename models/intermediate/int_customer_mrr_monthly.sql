@@ -15,8 +15,12 @@ valued as (
     select
         customer_id,
         month,
-        {{ round_money("sum(local_mrr * rate_to_reporting)") }} as mrr,
-        {{ round_money("sum(last_month_local_mrr * rate_to_reporting)") }} as prev_mrr
+        {{ round_money(
+            'sum(' ~ convert_money('local_mrr', 'rate_to_reporting') ~ ')'
+        ) }} as mrr,
+        {{ round_money(
+            'sum(' ~ convert_money('last_month_local_mrr', 'rate_to_reporting') ~ ')'
+        ) }} as prev_mrr
     from currency_months
     group by customer_id, month
 ),

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import shutil
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -263,3 +264,90 @@ def test_one_table_over_the_share_fails_naming_it(build_warehouse, tmp_path):
         "the failure message must name invoice_lines, negative_amount and the count 2; dbt printed:\n"
         + outcome.output[-8000:]
     )
+
+
+def test_amounts_beyond_the_money_range_are_quarantined_as_out_of_range(permissive_build):
+    """A huge but well-formed amount once passed staging and crashed a later model (cast to DECIMAL(38,12))."""
+    actual = quarantined_rows(permissive_build)
+    for row in [
+        ("invoice_lines", "l31", "out_of_range"),  # 999999999999999999999999999.99 on a valid subscription line
+        ("invoice_lines", "l32", "out_of_range"),  # a credit of exactly -1e15: the bound is exclusive
+        ("payments", "y22", "out_of_range"),
+        ("payments", "y23", "out_of_range"),
+        ("plans", "p_huge", "out_of_range"),
+        ("exchange_rates", "2024-03-20|EUR", "out_of_range"),
+    ]:
+        assert actual[row] == 1, f"{row} not in quarantine; found:\n{describe(actual)}"
+
+
+def test_money_just_inside_the_range_is_summed_to_the_cent(permissive_build):
+    """b04 paid 1200.00 (y07), 80.00 (y12) and 999999999999999.99 (y21), all in USD, the reporting currency:
+    an 8-byte float holds about 16 digits, so a float sum would lose the cents."""
+    rows = permissive_build.query("select revenue_to_date from marts.customer_cltv where customer_id = 'b04'")
+    assert rows == [{"revenue_to_date": Decimal("1000000000001279.99")}], rows
+
+
+def test_a_subscription_canceled_before_it_started_is_a_bad_period(permissive_build):
+    """s11 started 2024-03-01 and was canceled 2021-05-01, like a trial that ends before it starts."""
+    assert quarantined_rows(permissive_build)[("subscriptions", "s11", "bad_period")] == 1
+    assert not permissive_build.query("select * from staging.stg_subscriptions where subscription_id = 's11'")
+
+
+def test_out_of_range_messages_name_the_money_column():
+    """The quarantine summary of a stopped or published build names the column the range rule read."""
+    from churn_warehouse.quality.quarantine import reason_column
+
+    assert [reason_column(table, "out_of_range") for table in ("invoice_lines", "payments", "plans", "exchange_rates")] \
+        == ["amount", "amount", "list_price", "rate_to_reporting"]
+    assert "canceled_at" in reason_column("subscriptions", "bad_period")
+
+
+# ------------------------------------------------------------ 0-byte files
+
+
+@pytest.fixture(scope="module")
+def zero_byte_raw(tmp_path_factory) -> Path:
+    """The valid hand-worked data with support_tickets.csv (optional) emptied to 0 bytes, not even a header."""
+    raw = tmp_path_factory.mktemp("zero_byte") / "raw"
+    shutil.copytree(FIXTURES / "hand_worked" / "raw", raw)
+    (raw / "support_tickets.csv").write_bytes(b"")
+    return raw
+
+
+def test_a_zero_byte_optional_csv_is_read_as_absent_and_named(build_warehouse, zero_byte_raw):
+    outcome = build_warehouse(zero_byte_raw, raw_format="csv", as_of_date="2024-07-10")
+    assert outcome.ok, "a 0-byte optional table must only warn, as an absent one does:\n" + outcome.output[-5000:]
+    assert line_names(outcome.output, "support_tickets", "empty file", {0}), outcome.output[-5000:]
+    assert str(zero_byte_raw / "support_tickets.csv") in outcome.output
+    assert outcome.query("select count(*) as n from staging.stg_support_tickets") == [{"n": 0}]
+
+
+def test_a_zero_byte_required_csv_stops_the_build_naming_the_file(build_warehouse, zero_byte_raw, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(zero_byte_raw, raw)
+    (raw / "payments.csv").write_bytes(b"")
+    outcome = build_warehouse(raw, raw_format="csv", as_of_date="2024-07-10")
+    assert not outcome.ok
+    assert f"Required raw table 'payments' is an empty file (0 bytes, not even a header row): {raw / 'payments.csv'}" \
+        in outcome.output, outcome.output[-5000:]
+
+
+def test_raw_validation_reads_a_zero_byte_file_as_absent_and_names_it(zero_byte_raw, tmp_path):
+    """Great Expectations' raw frames: the optional table is absent (a warning), a required one absent (a stop)."""
+    from churn_warehouse.quality.raw_frames import RawInputs
+    from churn_warehouse.quality.raw_suites import raw_suites
+    from churn_warehouse.quality.settings import QualitySettings
+
+    raw = tmp_path / "raw"
+    shutil.copytree(zero_byte_raw, raw)
+    (raw / "payments.csv").write_bytes(b"")
+    inputs = RawInputs(raw, "csv", "2024-07-10", QualitySettings())
+    try:
+        tables = inputs.tables_frame().set_index("table_name")
+        assert len(raw_suites(inputs)) > 3, "every raw suite is still planned"
+    finally:
+        inputs.close()
+    for table, required in (("support_tickets", False), ("payments", True)):
+        row = tables.loc[table]
+        assert (bool(row["is_required"]), bool(row["is_present"])) == (required, False), row.to_dict()
+        assert str(raw / f"{table}.csv") in row["source"] and "0 bytes" in row["source"], row["source"]

@@ -10,8 +10,12 @@ valued as (
     select
         customer_id,
         snapshot_date,
-        {{ round_money("sum(local_mrr * rate_to_reporting)") }} as mrr,
-        {{ round_money("sum(three_months_before_local_mrr * rate_to_reporting)") }} as three_months_before_mrr,
+        {{ round_money(
+            'sum(' ~ convert_money('local_mrr', 'rate_to_reporting') ~ ')'
+        ) }} as mrr,
+        {{ round_money(
+            'sum(' ~ convert_money('three_months_before_local_mrr', 'rate_to_reporting') ~ ')'
+        ) }} as three_months_before_mrr,
         max(interval_months) as interval_months
     from currency_mrr
     group by customer_id, snapshot_date

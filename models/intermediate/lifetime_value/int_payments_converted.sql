@@ -50,7 +50,7 @@ rated as (
 final as (
     select
         *,
-        local_amount * rate_to_reporting as amount
+        {{ convert_money('local_amount', 'rate_to_reporting') }} as amount
     from rated
 )
 

@@ -20,7 +20,9 @@ starting_mrr as (
     select
         customer_id,
         month,
-        {{ round_money("sum(starting_local_mrr * rate_to_reporting)") }} as cohort_starting_mrr
+        {{ round_money(
+            'sum(' ~ convert_money('starting_local_mrr', 'rate_to_reporting') ~ ')'
+        ) }} as cohort_starting_mrr
     from starting_parts
     group by customer_id, month
 ),

@@ -21,6 +21,8 @@ checked as (
         *,
         case
             {{ key_and_type_rules() }}
+            -- A rate of 1e7 or more would lift an amount near the money bound past what the marts hold.
+            when rate_to_reporting >= 10000000 then 'out_of_range'
             when rate_to_reporting is null then 'missing_value'
             when currency not in (select currencies.currency from currencies) then 'unknown_currency'
             when rate_to_reporting <= 0 then 'non_positive_rate'

@@ -31,6 +31,7 @@ checked as (
         typed.*,
         case
             {{ key_and_type_rules() }}
+            when {{ money_out_of_range(['typed.amount']) }} then 'out_of_range'
             when typed.line_type is null or typed.amount is null then 'missing_value'
             when typed.line_type not in ('subscription', 'proration', 'one_time') then 'bad_enum'
             when

@@ -29,6 +29,7 @@ checked as (
         *,
         case
             {{ key_and_type_rules() }}
+            when {{ money_out_of_range(['amount']) }} then 'out_of_range'
             when
                 attempted_at is null or amount is null or currency is null
                 or payment_type is null or status is null

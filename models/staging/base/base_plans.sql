@@ -21,6 +21,7 @@ checked as (
         *,
         case
             {{ key_and_type_rules() }}
+            when {{ money_out_of_range(['list_price']) }} then 'out_of_range'
             when interval_months is null or currency is null or list_price is null then 'missing_value'
             when interval_months not in (1, 3, 6, 12) then 'bad_enum'
             when currency not in (select currencies.currency from currencies) then 'unknown_currency'

@@ -1,0 +1,100 @@
+"""Two builds of the same raw data give the same marts, to the last digit of every column.
+
+DuckDB runs queries on several threads, so rows reach an aggregate or a Python model in a different order
+on each run: a floating-point sum, or a fit that depends on row order, then differs between identical
+builds. Money is summed as decimals and the Python models sort their inputs, so nothing may differ except
+what describes the build itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from churn_warehouse.generator import generate
+
+# What describes one build rather than the data: when it ran and dbt's id of the run.
+BUILD_COLUMNS = {"build_info": {"built_at", "invocation_id"}}
+SAMPLE_SIZE = 3
+# A small sample read as a big one is: in many row groups, by several threads, so rows meet in varying order.
+ROW_GROUP_ROWS = 64
+THREADS = 4
+
+
+def in_small_row_groups(source: Path, target: Path) -> None:
+    """Copy every raw Parquet file of `source` into `target`, rewritten in row groups of ROW_GROUP_ROWS rows."""
+    for path in sorted(source.glob("*.parquet")):
+        pq.write_table(pq.read_table(path), target / path.name, row_group_size=ROW_GROUP_ROWS)
+
+
+@pytest.fixture(scope="module")
+def twin_builds(build_warehouse, tmp_path_factory) -> tuple[Path, Path]:
+    """The same generated sample (300 customers, 24 months) built twice, each into a file of its own."""
+    generated, raw = tmp_path_factory.mktemp("determinism_generated"), tmp_path_factory.mktemp("determinism_raw")
+    generate(generated, customers=300, months=24, seed=23, end_date=date(2025, 6, 20))
+    in_small_row_groups(generated, raw)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHURN_WAREHOUSE_DUCKDB_THREADS", str(THREADS))
+        builds = [build_warehouse(raw), build_warehouse(raw)]
+    for build in builds:
+        assert build.ok, build.output[-5000:]
+    return builds[0].db_path, builds[1].db_path
+
+
+def mart_columns(connection: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[str]]:
+    """Every table of schema `marts` in the attached `database`: its columns in order."""
+    rows = connection.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_catalog = ? and table_schema = 'marts' order by table_name, ordinal_position",
+        [database],
+    ).fetchall()
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        tables.setdefault(table, []).append(column)
+    return tables
+
+
+def one_way_difference(connection: duckdb.DuckDBPyConnection, table: str, columns: str, first: str,
+                       second: str) -> tuple[int, list[tuple]]:
+    """Rows of `first` not matched by a row of `second` (as multisets, sorted by every column), and a sample."""
+    query = (f"select {columns} from {first}.marts.{table} except all "
+             f"select {columns} from {second}.marts.{table}")
+    count = connection.execute(f"select count(*) from ({query})").fetchone()[0]
+    sample = connection.execute(f"select * from ({query}) order by all limit {SAMPLE_SIZE}").fetchall()
+    return count, sample
+
+
+def differing_columns(connection: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> list[str]:
+    """The columns whose values, taken alone, differ between the two builds."""
+    return [
+        column for column in columns
+        if one_way_difference(connection, table, f'"{column}"', "first", "second")[0]
+        or one_way_difference(connection, table, f'"{column}"', "second", "first")[0]
+    ]
+
+
+def test_two_identical_builds_give_identical_marts(twin_builds):
+    first_path, second_path = twin_builds
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{first_path}' as first (read_only)")
+        connection.execute(f"attach '{second_path}' as second (read_only)")
+        first_tables, second_tables = mart_columns(connection, "first"), mart_columns(connection, "second")
+        assert first_tables == second_tables, "the two builds have different mart tables or columns"
+        assert len(first_tables) > 10, f"too few marts to compare: {sorted(first_tables)}"
+        problems = []
+        for table, all_columns in first_tables.items():
+            columns = [column for column in all_columns if column not in BUILD_COLUMNS.get(table, set())]
+            selected = ", ".join(f'"{column}"' for column in columns)
+            only_first, sample_first = one_way_difference(connection, table, selected, "first", "second")
+            only_second, sample_second = one_way_difference(connection, table, selected, "second", "first")
+            if only_first or only_second:
+                problems.append(
+                    f"marts.{table}: {only_first} rows only in the first build, {only_second} only in the second; "
+                    f"differing columns {differing_columns(connection, table, columns)}; "
+                    f"e.g. first {sample_first[:SAMPLE_SIZE]} second {sample_second[:SAMPLE_SIZE]}"
+                )
+    assert not problems, "identical builds differ:\n" + "\n".join(problems)
