@@ -63,6 +63,7 @@ _OUTCOME_TEXT = {
     "blocked_by_raw_validation": "STOPPED before dbt build: a blocking raw-input expectation failed",
     "dbt_build_failed": "STOPPED: dbt build failed",
     "blocked_by_mart_validation": "STOPPED before publishing: a blocking mart expectation failed",
+    "publish_failed": "STOPPED while publishing: the published warehouse was not replaced (reason below)",
 }
 
 

@@ -26,6 +26,9 @@ OUTCOME_WORDS = {
     "blocked_by_raw_validation": "Stopped: raw data failed a check",
     "dbt_build_failed": "Stopped: the dbt build failed",
     "blocked_by_mart_validation": "Stopped: marts failed a check",
+    "publish_failed": "Stopped: could not publish",
+    "publish_interrupted": "Stopped while publishing",
+    "publishing": "Publishing",
 }
 
 
