@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -208,14 +209,15 @@ def build_and_publish(
     at once, is not logged, and returns a result without `quality`.
     """
     say = print if echo else (lambda *args, **kwargs: None)
-    try:
-        plan = plan_publish(build_db, published_db)
-        with build_folder_lock(plan.build_db.parent):
-            return _build_and_publish(dbt_vars, plan, say, echo=echo, settings=settings, dbt_args=dbt_args)
-    except (PublishError, BuildFolderLocked) as error:
-        message = f"Build not started: {error}"
-        say(message, flush=True)
-        return BuildResult(ok=False, output=message, db_path=Path(build_db).resolve())
+    with ExitStack() as held:
+        try:
+            plan = plan_publish(build_db, published_db)
+            held.enter_context(build_folder_lock(plan.build_db.parent))
+        except (PublishError, BuildFolderLocked) as error:
+            message = f"Build not started: {error}"
+            say(message, flush=True)
+            return BuildResult(ok=False, output=message, db_path=Path(build_db).resolve())
+        return _build_and_publish(dbt_vars, plan, say, echo=echo, settings=settings, dbt_args=dbt_args)
 
 
 def _build_and_publish(

@@ -252,8 +252,8 @@ def verify(db_path: Path) -> None:
         raise PublishError(f"{db_path} cannot be read by a fresh read-only connection: {error}") from error
 
 
-def _set_aside_wal(published_db: Path) -> str | None:
-    """Deal with a WAL beside the published file: refuse while a writer holds the file, else set the WAL aside."""
+def _refuse_writers(published_db: Path) -> None:
+    """Refuse to publish while a process holds the published file read-write: it would write a mismatched WAL."""
     writers = read_write_holders(published_db)
     if writers:
         names = "; ".join(_describe(pid) for pid in writers)
@@ -262,6 +262,10 @@ def _set_aside_wal(published_db: Path) -> str | None:
             f"({_wal(published_db).name}) that does not match the new file and makes the warehouse unreadable; "
             "close that connection (or open the file with read_only=True) and run the build again"
         )
+
+
+def _set_aside_wal(published_db: Path) -> str | None:
+    """Rename a WAL left beside the published file by a client that is gone; returns a note saying so."""
     wal = _wal(published_db)
     if not wal.exists():
         return None
@@ -324,9 +328,7 @@ def publish(build_db: Path, published_db: Path) -> list[str]:
     checkpoint(build_db)
     verify(build_db)
     _remove_leftovers(published_db)
-    set_aside = _set_aside_wal(published_db)
-    if set_aside:
-        notes.append(set_aside)
+    _refuse_writers(published_db)
     if plan.same_filesystem:
         _fsync(build_db)
         incoming = build_db
@@ -334,6 +336,15 @@ def publish(build_db: Path, published_db: Path) -> list[str]:
         incoming = _copy_beside(build_db, published_db)
         notes.append(f"The build folder {build_db.parent} is on another filesystem than {published_db.parent}: "
                      "the build file was copied beside the published file, then renamed over it.")
+    try:
+        _refuse_writers(published_db)
+        set_aside = _set_aside_wal(published_db)
+    except BaseException:
+        if incoming != build_db:
+            incoming.unlink(missing_ok=True)
+        raise
+    if set_aside:
+        notes.append(set_aside)
     previous = published_db.with_name(f".{published_db.name}.previous-{os.getpid()}")
     try:
         os.link(published_db, previous)

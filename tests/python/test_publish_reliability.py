@@ -318,3 +318,27 @@ def test_disk_full_in_the_run_log_is_named_and_the_summary_still_printed(
     assert f"Data quality (Great Expectations), run {result.quality.run_id}" in result.output
     assert log.read_text() == old_line
     assert _digest(published) == before
+
+
+def test_a_run_left_publishing_is_settled_from_the_published_file(tmp_path: Path) -> None:
+    from churn_warehouse.quality.run_log import settle_log, write_runs_table
+
+    published = _small_warehouse(tmp_path / "warehouse.duckdb", 100.0)
+    write_runs_table(published, [{"run_id": "renamed", "outcome": "published", "published": True}])
+    log = log_path_for(published)
+    old_format = {"run_id": "old", "outcome": "blocked_by_raw_validation", "published": False}
+    log.write_text("".join(json.dumps(record) + "\n" for record in (
+        old_format,
+        {"run_id": "renamed", "outcome": "publishing", "published": False, "published_db": str(published)},
+        {"run_id": "killed_before", "outcome": "publishing", "published": False, "published_db": str(published)},
+    )))
+
+    assert [run["outcome"] for run in read_runs(log)] == ["blocked_by_raw_validation", "published", "publishing"]
+    settled = settle_log(log, published)
+
+    assert [(run["run_id"], run["outcome"], run["published"]) for run in settled] == [
+        ("old", "blocked_by_raw_validation", False), ("renamed", "published", True),
+        ("killed_before", "publish_interrupted", False),
+    ]
+    assert len(log.read_text().splitlines()) == 5  # two lines appended, none rewritten
+    assert read_runs(log) == settled
