@@ -28,6 +28,7 @@ from churn_warehouse.publishing import (
     PublishError,
     PublishPlan,
     build_folder_lock,
+    describe_process,
     disk_full_message,
     is_disk_full,
     plan_publish,
@@ -258,8 +259,8 @@ def _build_and_publish(
         say(f"The build folder {build_db.parent} is on another filesystem than {published_db.parent}: "
             "publishing will copy the build file beside the published one, then rename it.", flush=True)
     for pid in read_write_holders(published_db):
-        say(f"Warning: {published_db} is open read-write by pid {pid or '?'}; publishing will be refused unless "
-            "that connection is closed by then.", flush=True)
+        say(f"Warning: {published_db} is open read-write by {describe_process(pid)}; publishing will be refused "
+            "unless that connection is closed by then.", flush=True)
 
     def record(error: str | None = None) -> dict[str, object]:
         entry = {**run.as_record(), "publish": {"mode": plan.mode}}

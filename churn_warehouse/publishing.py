@@ -78,10 +78,10 @@ def _command_line(pid: int) -> str:
     except OSError:
         return "?"
     text = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
-    return text[:300] or "?"
+    return " ".join(text.split())[:300] or "?"
 
 
-def _describe(pid: int | None) -> str:
+def describe_process(pid: int | None) -> str:
     if pid is None:
         return "a process this system does not name"
     return f"pid {pid} ({_command_line(pid)})"
@@ -256,7 +256,7 @@ def _refuse_writers(published_db: Path) -> None:
     """Refuse to publish while a process holds the published file read-write: it would write a mismatched WAL."""
     writers = read_write_holders(published_db)
     if writers:
-        names = "; ".join(_describe(pid) for pid in writers)
+        names = "; ".join(describe_process(pid) for pid in writers)
         raise PublishError(
             f"{published_db} is open read-write by {names}: its connection would leave a write-ahead log "
             f"({_wal(published_db).name}) that does not match the new file and makes the warehouse unreadable; "

@@ -256,7 +256,9 @@ def test_a_second_build_on_the_same_build_folder_stops_at_once_naming_the_first(
     assert not (tmp_path / "second" / "warehouse.duckdb").exists()
 
 
-def test_a_kill_right_after_the_rename_keeps_the_run_in_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_kill_right_after_the_rename_keeps_the_run_in_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     published = tmp_path / "published" / "warehouse.duckdb"
     build_db = tmp_path / "build" / "warehouse.duckdb"
     real_replace = os.replace
