@@ -13,6 +13,7 @@ counts as published when the published file's `marts.data_quality_runs` has the 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from datetime import datetime, timezone
@@ -57,20 +58,22 @@ def append_run(log_path: Path, record: dict[str, object]) -> None:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     existed = log_path.exists()
     descriptor = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    size = os.fstat(descriptor).st_size
     try:
-        written = 0
-        while written < len(line):
-            written += os.write(descriptor, line[written:])
-        os.fsync(descriptor)
-    except OSError:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # another job's line never lands between our size and our write
+        size = os.fstat(descriptor).st_size
         try:
-            os.ftruncate(descriptor, size)
-            if not existed and size == 0:
-                log_path.unlink(missing_ok=True)
+            written = 0
+            while written < len(line):
+                written += os.write(descriptor, line[written:])
+            os.fsync(descriptor)
         except OSError:
-            pass
-        raise
+            try:
+                os.ftruncate(descriptor, size)
+                if not existed and size == 0:
+                    log_path.unlink(missing_ok=True)
+            except OSError:
+                pass
+            raise
     finally:
         os.close(descriptor)
 
@@ -127,9 +130,11 @@ def settle_log(log_path: Path, published_db: Path) -> list[dict[str, object]]:
 
     Call only while no other job can be publishing to `published_db` (the main job holds its publish lock).
     """
-    published_ids = published_run_ids(published_db)
+    logged = read_runs(log_path, settle=False)
+    pending = any(record.get("outcome") == "publishing" for record in logged)
+    published_ids = published_run_ids(published_db) if pending else set()
     runs = []
-    for record in read_runs(log_path, settle=False):
+    for record in logged:
         settled = _settled(record, published_ids, final=True)
         if settled is not record:
             append_run(log_path, settled)
