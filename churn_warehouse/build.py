@@ -1,8 +1,10 @@
 """The main job: validate raw inputs → dbt build into a work file → validate marts → publish over the warehouse.
 
-Publishing is an atomic rename of the work file over the published file, done only when the raw suites,
-every dbt model and test, and the mart suites passed (warnings do not block). Every run, failed ones
-included, is logged beside the published file; Data Docs are rewritten in the build directory.
+Publishing is an atomic rename of the work file over the published file (churn_warehouse.publishing), done
+only when the raw suites, every dbt model and test, and the mart suites passed (warnings do not block), and
+checked with a fresh read-only connection before the job says it published. One build at a time uses a build
+folder (a lock file). Every run, failed ones included, is logged beside the published file, a publishing run
+before the rename and again after it; Data Docs are rewritten in the build directory.
 """
 
 from __future__ import annotations
@@ -12,13 +14,28 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
+import duckdb
 import yaml
 
 from churn_warehouse import __version__
+from churn_warehouse.publishing import (
+    BuildFolderLocked,
+    PublishError,
+    PublishPlan,
+    build_folder_lock,
+    describe_process,
+    disk_full_message,
+    is_disk_full,
+    plan_publish,
+    publish,
+    publish_lock,
+    read_write_holders,
+)
 
 if TYPE_CHECKING:
     from churn_warehouse.quality.report import QualityRun
@@ -157,16 +174,16 @@ def run_server_build(
     return BuildResult(ok=ok, output=first + step + last, db_path=None)
 
 
-def publish(build_db: Path, published_db: Path) -> None:
-    """Atomically replace the published warehouse by the build file (same file name, same filesystem)."""
-    build_db, published_db = Path(build_db).resolve(), Path(published_db).resolve()
-    if build_db.name != published_db.name:
-        raise ValueError(
-            f"the build file and the published file must share a name (DuckDB views remember it): "
-            f"{build_db.name} != {published_db.name}"
-        )
-    published_db.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(build_db, published_db)
+__all__ = ["BuildFolderLocked", "BuildResult", "build_and_publish", "build_folder_lock", "publish", "run_dbt_build"]
+
+
+def _problem(error: BaseException, path: Path, setting: str) -> str:
+    """An error in the user's words: a full disk named with its free space and the setting to change."""
+    if is_disk_full(error):
+        return disk_full_message(path, setting)
+    if isinstance(error, PublishError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def project_vars(dbt_vars: dict[str, object]) -> dict[str, object]:
@@ -189,20 +206,44 @@ def build_and_publish(
     A stop at any step leaves `published_db` untouched. Data Docs land in `<build_db dir>/data_docs/`, the
     run log in `data_quality_runs.jsonl` beside `published_db`; a run that publishes also writes
     `marts.data_quality_runs` into the build file first. `dbt_args` are passed on to `dbt build`.
+    A build that cannot start (the files cannot be published, or another build holds the build folder) stops
+    at once, is not logged, and returns a result without `quality`.
     """
+    say = print if echo else (lambda *args, **kwargs: None)
+    with ExitStack() as held:
+        try:
+            plan = plan_publish(build_db, published_db)
+            held.enter_context(build_folder_lock(plan.build_db.parent))
+        except (PublishError, BuildFolderLocked) as error:
+            message = f"Build not started: {error}"
+            say(message, flush=True)
+            return BuildResult(ok=False, output=message, db_path=Path(build_db).resolve())
+        return _build_and_publish(dbt_vars, plan, say, echo=echo, settings=settings, dbt_args=dbt_args)
+
+
+def _build_and_publish(
+    dbt_vars: dict[str, object],
+    plan: PublishPlan,
+    say: Callable[..., None],
+    *,
+    echo: bool,
+    settings: QualitySettings | None,
+    dbt_args: list[str] | None,
+) -> BuildResult:
+    """build_and_publish, run while this job holds the build folder's lock."""
     # Imported here: Great Expectations takes seconds to import, and a bare dbt build does not need it.
     from churn_warehouse.quality.mart_suites import mart_suites
     from churn_warehouse.quality.quarantine import quarantine_groups
     from churn_warehouse.quality.raw_frames import RawInputs
     from churn_warehouse.quality.raw_suites import raw_suites
     from churn_warehouse.quality.report import QualityRun, dbt_failure_excerpt, stopped_outcome, utc_now
-    from churn_warehouse.quality.run_log import append_run, log_path_for, read_runs, write_runs_table
+    from churn_warehouse.quality.run_log import append_run, log_path_for, settle_log, write_runs_table
     from churn_warehouse.quality.runner import QualityProject
     from churn_warehouse.quality.settings import QualitySettings
     from churn_warehouse.summary import format_quality_summary
 
     settings = settings or QualitySettings()
-    build_db, published_db = Path(build_db).resolve(), Path(published_db).resolve()
+    build_db, published_db = plan.build_db, plan.published_db
     variables = project_vars(dbt_vars)
     raw_path = Path(str(variables["raw_path"]))
     raw_path = raw_path if raw_path.is_absolute() else PROJECT_DIR / raw_path
@@ -213,19 +254,71 @@ def build_and_publish(
         build_db=build_db, published_db=published_db, data_docs_index=project.data_docs_index,
         log_path=log_path_for(published_db),
     )
-    say = print if echo else (lambda *args, **kwargs: None)
     outputs: list[str] = []
+    if not plan.same_filesystem:
+        say(f"The build folder {build_db.parent} is on another filesystem than {published_db.parent}: "
+            "publishing will copy the build file beside the published one, then rename it.", flush=True)
+    for pid in read_write_holders(published_db):
+        say(f"Warning: {published_db} is open read-write by {describe_process(pid)}; publishing will be refused "
+            "unless that connection is closed by then.", flush=True)
+
+    def record(error: str | None = None) -> dict[str, object]:
+        entry = {**run.as_record(), "publish": {"mode": plan.mode}}
+        if error:
+            entry["stage_errors"] = {**entry["stage_errors"], "publish": error}
+        return entry
+
+    def log(entry: dict[str, object]) -> str | None:
+        """Append to the run log; None, or what went wrong in the user's words."""
+        try:
+            append_run(run.log_path, entry)
+        except OSError as error:
+            return f"the run could not be logged in {run.log_path}: {_problem(error, run.log_path, '--warehouse')}"
+        return None
+
+    def publish_run() -> tuple[list[str], list[str]]:
+        """Log the run as publishing, publish, log it as published; (notes, problems). Sets run.outcome."""
+        def fail(problem: str) -> tuple[list[str], list[str]]:
+            run.outcome, run.finished_at = "publish_failed", utc_now()
+            logged = log(record(problem))
+            return [], [f"Not published: {problem}", *([logged] if logged else [])]
+
+        with publish_lock(published_db):
+            try:
+                earlier = settle_log(run.log_path, published_db)
+            except OSError as error:
+                return fail(f"the run log {run.log_path} could not be updated: "
+                            f"{_problem(error, run.log_path, '--warehouse')}")
+            run.outcome = "published"
+            try:
+                write_runs_table(build_db, [*earlier, record()])
+            except duckdb.Error as error:
+                return fail(f"marts.data_quality_runs could not be written into {build_db}: "
+                            f"{_problem(error, build_db, '--build-db')}")
+            run.outcome = "publishing"
+            problem = log(record())
+            if problem:
+                return fail(problem)
+            try:
+                notes = publish(build_db, published_db)
+            except (PublishError, OSError, duckdb.Error) as error:
+                return fail(_problem(error, published_db, "--warehouse"))
+            run.outcome, run.finished_at = "published", utc_now()
+            problem = log(record())
+        return notes, ([f"{problem}; the next run records it as published from marts.data_quality_runs"]
+                       if problem else [])
 
     def finish(outcome: str, dbt_output: str = "") -> BuildResult:
         run.outcome, run.finished_at = outcome, utc_now()
         if outcome == "published":
-            write_runs_table(build_db, [*read_runs(run.log_path), run.as_record()])
-            publish(build_db, published_db)
-        append_run(run.log_path, run.as_record())
-        summary = format_quality_summary(run)
+            notes, problems = publish_run()
+        else:
+            notes, problem = [], log(record())
+            problems = [problem] if problem else []
+        summary = "\n".join([format_quality_summary(run), *(f"  {line}" for line in notes + problems)])
         say("\n" + summary, flush=True)
         return BuildResult(
-            ok=outcome == "published", output="\n".join([dbt_output, *outputs, summary]), db_path=build_db,
+            ok=run.outcome == "published", output="\n".join([dbt_output, *outputs, summary]), db_path=build_db,
             quality=run,
         )
 

@@ -74,6 +74,7 @@ _OUTCOME_TEXT = {
     "dbt_build_failed": "STOPPED: dbt build failed",
     "blocked_by_mart_validation": "STOPPED before publishing: a blocking mart expectation failed",
     "mart_validation_crashed": "STOPPED before publishing: mart validation crashed (a check could not run; see below)",
+    "publish_failed": "STOPPED while publishing: the published warehouse was not replaced (reason below)",
 }
 _STAGE_NAMES = {"raw": "raw validation", "marts": "mart validation"}
 

@@ -29,6 +29,9 @@ OUTCOME_WORDS = {
     "dbt_build_failed": "Stopped: the dbt build failed",
     "blocked_by_mart_validation": "Stopped: marts failed a check",
     "mart_validation_crashed": "Stopped: a mart check crashed",
+    "publish_failed": "Stopped: could not publish",
+    "publish_interrupted": "Stopped while publishing",
+    "publishing": "Publishing",
 }
 
 
