@@ -12,11 +12,6 @@ from pathlib import Path
 from churn_warehouse.quality.quarantine import QuarantineGroup
 from churn_warehouse.quality.runner import FailedExpectation, StageReport
 
-OUTCOMES = (
-    "published", "blocked_by_raw_validation", "raw_validation_crashed", "dbt_build_failed",
-    "blocked_by_mart_validation", "mart_validation_crashed",
-)
-
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
