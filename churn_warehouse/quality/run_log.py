@@ -30,7 +30,8 @@ DATA_QUALITY_RUNS_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("run_finished_at", "timestamp", "when the run finished (UTC)"),
     ("run_outcome", "varchar", "published, blocked_by_raw_validation, raw_validation_crashed, "
                                "dbt_build_failed, blocked_by_mart_validation, mart_validation_crashed, "
-                               "publish_failed (the published file was not replaced) or publish_interrupted (the job stopped while publishing, before the rename)"),
+                               "publish_failed (the published file was not replaced) or publish_interrupted (the job "
+                               "stopped while publishing, before the rename)"),
     ("is_published", "boolean", "whether the run replaced the published warehouse"),
     ("stage", "varchar", "raw (before dbt build), dbt (the build itself), marts (after it) or publish"),
     ("suite_name", "varchar", "the GX suite, dbt_build, or (stage error) when a stage could not run"),
