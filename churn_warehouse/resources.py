@@ -23,8 +23,7 @@ GIB = 1024**3
 # Python models' pandas frames are not counted by memory_limit), the page cache and the rest of the machine.
 MEMORY_SHARE = 0.5
 # At least 1 GiB, so a small machine can still build the sample; at most 6 GiB, so the whole job stays within
-# 8 GB even where DuckDB keeps its limit full of cached table blocks (a larger limit does not make a build faster
-# once it spills nothing; set CHURN_WAREHOUSE_MEMORY_LIMIT to go beyond).
+# 8 GB even where DuckDB fills its limit with cached table blocks (set CHURN_WAREHOUSE_MEMORY_LIMIT for more).
 MIN_MEMORY_LIMIT = 1 * GIB
 MAX_MEMORY_LIMIT = 6 * GIB
 # Half of the free disk space where the spill files go: the other half is for the build file itself, which
