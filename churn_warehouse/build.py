@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Callable
 import duckdb
 import yaml
 
-from churn_warehouse import __version__
+from churn_warehouse import __version__, resources
 from churn_warehouse.publishing import (
     BuildFolderLocked,
     PublishError,
@@ -122,8 +123,13 @@ def run_dbt_build(
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
         stale.unlink(missing_ok=True)
+    # Spill files an interrupted build left in the default temp folder (a folder set by the user is left alone).
+    shutil.rmtree(resources.default_temp_directory(db_path), ignore_errors=True)
     work_dir = Path(work_dir or db_path.parent).resolve()
-    ok, output = dbt_build_on("duckdb", dbt_vars, work_dir, extra_args, echo=echo, CHURN_WAREHOUSE_BUILD_DB=str(db_path))
+    ok, output = dbt_build_on(
+        "duckdb", dbt_vars, work_dir, extra_args, echo=echo,
+        CHURN_WAREHOUSE_BUILD_DB=str(db_path), **resources.duckdb_environment(db_path),
+    )
     return BuildResult(ok=ok, output=output, db_path=db_path)
 
 

@@ -395,3 +395,83 @@ def test_signals_and_windows_agree_with_the_literal_definitions_of_metrics_md(he
     # Every signal fires for someone on these days, so the comparison means something.
     for name in SIGNALS:
         assert rows[name].any(), name
+
+
+# Every column of int_customer_health_windows for every customer and snapshot day, counted straight from the days
+# (no periods, no running totals): the running totals looked up on probe days must give exactly the same.
+WINDOWS_FROM_DAYS_SQL = """
+with active as (
+    select customer_id, snapshot_date from intermediate.int_customer_mrr_on_snapshot_dates
+),
+events as (
+    select customer_id, event_name, occurred_at, cast(occurred_at as date) as day,
+        substr(event_name, 1, 6) != 'email_' as is_activity
+    from staging.stg_events
+),
+activity as (
+    select a.customer_id, a.snapshot_date,
+        max(case when e.is_activity then e.day end) as last_activity_date,
+        count(*) filter (where e.is_activity and e.day > a.snapshot_date - 30) as activity_last_30d,
+        count(*) filter (where e.is_activity and e.day > a.snapshot_date - 60 and e.day <= a.snapshot_date - 30)
+            as activity_prev_30d,
+        count(*) filter (where e.event_name = 'email_sent') as emails_sent_to_date,
+        max(case when e.event_name in ('email_opened', 'email_clicked') then e.occurred_at end)
+            as last_email_engaged_at
+    from active a join events e on e.customer_id = a.customer_id and e.day <= a.snapshot_date
+    group by all
+),
+account as (
+    select a.customer_id, a.snapshot_date,
+        sum(d.complaints_opened) filter (where d.activity_date > a.snapshot_date - 30) as complaints_last_30d,
+        sum(d.complaints_opened) filter (
+            where d.activity_date > a.snapshot_date - 60 and d.activity_date <= a.snapshot_date - 30
+        ) as complaints_prev_30d,
+        sum(d.old_unresolved_change) as old_unresolved_complaints,
+        max(d.last_failed_charge_at) as last_failed_charge_at,
+        max(d.last_succeeded_charge_at) as last_succeeded_charge_at,
+        sum(d.one_off_spend) filter (where d.activity_date > a.snapshot_date - 90) as one_off_spend_last_90d,
+        sum(d.one_off_spend) filter (
+            where d.activity_date > a.snapshot_date - 180 and d.activity_date <= a.snapshot_date - 90
+        ) as one_off_spend_prev_90d,
+        sum(d.surveys_sent) as surveys_sent_to_date,
+        sum(d.nps_answers) as nps_answers_to_date,
+        sum(d.csat_answers) as csat_answers_to_date
+    from active a join intermediate.int_customer_health_daily d
+        on d.customer_id = a.customer_id and d.activity_date <= a.snapshot_date
+    group by all
+)
+select a.customer_id, a.snapshot_date, v.last_activity_date,
+    coalesce(v.activity_last_30d, 0) as activity_last_30d, coalesce(v.activity_prev_30d, 0) as activity_prev_30d,
+    coalesce(v.emails_sent_to_date, 0) as emails_sent_to_date, v.last_email_engaged_at,
+    coalesce(c.complaints_last_30d, 0) as complaints_last_30d, coalesce(c.complaints_prev_30d, 0) as complaints_prev_30d,
+    coalesce(c.old_unresolved_complaints, 0) as old_unresolved_complaints,
+    c.last_failed_charge_at, c.last_succeeded_charge_at,
+    round(coalesce(c.one_off_spend_last_90d, 0), 6) as one_off_spend_last_90d,
+    round(coalesce(c.one_off_spend_prev_90d, 0), 6) as one_off_spend_prev_90d,
+    coalesce(c.surveys_sent_to_date, 0) as surveys_sent_to_date,
+    coalesce(c.nps_answers_to_date, 0) as nps_answers_to_date,
+    coalesce(c.csat_answers_to_date, 0) as csat_answers_to_date
+from active a
+left join activity v using (customer_id, snapshot_date)
+left join account c using (customer_id, snapshot_date)
+"""
+
+
+def test_every_window_of_every_snapshot_equals_the_count_straight_from_the_days(health_build):
+    columns = (
+        "customer_id, snapshot_date, last_activity_date, activity_last_30d, activity_prev_30d, emails_sent_to_date,"
+        " last_email_engaged_at, complaints_last_30d, complaints_prev_30d, old_unresolved_complaints,"
+        " last_failed_charge_at, last_succeeded_charge_at, one_off_spend_last_90d, one_off_spend_prev_90d,"
+        " surveys_sent_to_date, nps_answers_to_date, csat_answers_to_date"
+    )
+    built = f"select {columns} from intermediate.int_customer_health_windows"
+    counted = f"select {columns} from ({WINDOWS_FROM_DAYS_SQL})"
+    only_built = health_build.query(f"{built} except all {counted}")
+    only_counted = health_build.query(f"{counted} except all {built}")
+    assert only_built == [] and only_counted == [], (only_built[:3], only_counted[:3])
+    sizes = health_build.query(
+        "select count(*) as snapshots, count(*) filter (where activity_prev_30d > 0 and complaints_last_30d > 0"
+        " and one_off_spend_prev_90d > 0) as busy from intermediate.int_customer_health_windows"
+    )[0]
+    # Thousands of customer-days, some with every kind of window filled, so the comparison means something.
+    assert sizes["snapshots"] > 10000 and sizes["busy"] > 0, sizes

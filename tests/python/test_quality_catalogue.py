@@ -24,6 +24,7 @@ import hashlib
 import multiprocessing
 import os
 import shutil
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -445,6 +446,16 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return prepare_base(tmp_path_factory.mktemp("catalogue"))
 
 
+def name_the_worker_main_module() -> None:
+    """Give a spawned worker's `__main__` a file, as a script's would have.
+
+    Under `python -m pytest` a spawned child's `__main__` is left empty (multiprocessing does not re-run a
+    package's `__main__`), and pyspark, which Great Expectations imports when it is installed, takes an empty
+    `__main__` for a doctest run without Spark Connect and calls sys.exit(0).
+    """
+    sys.modules["__main__"].__file__ = __file__
+
+
 @pytest.fixture(scope="module")
 def outcomes(base: dict[str, object]) -> dict[str, dict[str, object]]:
     """Every case, run in two spawned worker processes, most expensive first."""
@@ -452,7 +463,7 @@ def outcomes(base: dict[str, object]) -> dict[str, dict[str, object]]:
     scratch.mkdir()
     ordered = sorted(CASES, key=lambda case: -case.cost)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=name_the_worker_main_module) as pool:
         futures = [pool.submit(run_case, case.id, str(base["raw"]), str(base["published"]), str(scratch))
                    for case in ordered]
         return {future.result()["id"]: future.result() for future in futures}
