@@ -1,13 +1,11 @@
 -- Per customer active on a snapshot day D: the counts and latest moments the signals need, over the windows of
 -- METRICS.md ((D - n, D] by UTC date). Every window starts and ends on a probe day, so it is exactly a set of the
--- customer's periods (int_health_periods). Each customer's periods are put in date order with the probe days
--- the customer is looked up on (D, D - 30, D - 60, D - 90 and D - 180 for every D the customer is active) and
--- running totals and latest moments are read on those days: a window (D - n, D] is the total on D minus the
--- total on D - n. The cost grows with the customer's periods and snapshot days, not with their product.
-{%- set running = 'over (partition by customer_id order by period_end, is_lookup '
-    ~ 'rows between unbounded preceding and current row)' %}
-{#- The running value of `column` on the probe day `days_before` days before D. #}
-{%- set on_day = 'max(case when lookups.days_before = %d then to_date.%s end)' %}
+-- customer's periods (int_health_periods): each active customer-day is joined to the customer's periods up to D
+-- (a few dozen rows per customer, never a customer x day grid) and the windows are conditional sums over them.
+{%- set day_before = {} %}
+{%- for days in [30, 60, 90, 180] %}
+    {%- do day_before.update({days: 'cast(' ~ dbt.dateadd('day', -days, 'active.snapshot_date') ~ ' as date)'}) %}
+{%- endfor %}
 
 with
 
@@ -50,150 +48,85 @@ account_periods as (
         coalesce(periods.period_end, (select first_period.period_end from first_period))
 ),
 
--- The probe days a window of D starts or ends on: D itself, D - 30, D - 60, D - 90 and D - 180.
-offsets as (
-    select 0 as days_before
-    union all
-    select 30 as days_before
-    union all
-    select 60 as days_before
-    union all
-    select 90 as days_before
-    union all
-    select 180 as days_before
-),
-
--- Each active customer-day with the probe days it is looked up on.
-lookups as (
+activity_windows as (
     select
         active.customer_id,
         active.snapshot_date,
-        offsets.days_before,
-        cast({{ dbt.dateadd('day', '-1 * offsets.days_before', 'active.snapshot_date') }} as date) as probe_day
+        max(activity_periods.last_activity_date) as last_activity_date,
+        {{ sum_within(
+            'activity_periods.activity_events', 'activity_periods.period_end', day_before[30]
+        ) }} as activity_last_30d,
+        {{ sum_within(
+            'activity_periods.activity_events', 'activity_periods.period_end', day_before[60], day_before[30]
+        ) }} as activity_prev_30d,
+        sum(activity_periods.emails_sent) as emails_sent_to_date,
+        max(activity_periods.last_email_engaged_at) as last_email_engaged_at
     from active
-    cross join offsets
+    inner join activity_periods
+        on
+            active.customer_id = activity_periods.customer_id
+            and active.snapshot_date >= activity_periods.period_end
+    group by active.customer_id, active.snapshot_date
 ),
 
--- The days each customer is looked up on (a day shared by two snapshot days once).
-lookup_days as (
-    select distinct
-        customer_id,
-        probe_day as period_end
-    from lookups
-),
-
--- Periods with inputs and days looked up, in one shape: the columns a row does not have are 0 or null. A day
--- looked up sorts after a period ending on it (is_lookup), so its running totals include that period.
-combined as (
+account_windows as (
     select
-        customer_id,
-        period_end,
-        0 as is_lookup,
-        activity_events,
-        last_activity_date,
-        emails_sent,
-        last_email_engaged_at,
-        0 as complaints_opened,
-        0 as old_unresolved_change,
-        cast(null as timestamp) as last_failed_charge_at,
-        cast(null as timestamp) as last_succeeded_charge_at,
-        0 as one_off_spend,
-        0 as surveys_sent,
-        0 as nps_answers,
-        0 as csat_answers
-    from activity_periods
-    union all
-    select
-        customer_id,
-        period_end,
-        0 as is_lookup,
-        0 as activity_events,
-        cast(null as date) as last_activity_date,
-        0 as emails_sent,
-        cast(null as timestamp) as last_email_engaged_at,
-        complaints_opened,
-        old_unresolved_change,
-        last_failed_charge_at,
-        last_succeeded_charge_at,
-        one_off_spend,
-        surveys_sent,
-        nps_answers,
-        csat_answers
-    from account_periods
-    union all
-    select
-        customer_id,
-        period_end,
-        1 as is_lookup,
-        0 as activity_events,
-        cast(null as date) as last_activity_date,
-        0 as emails_sent,
-        cast(null as timestamp) as last_email_engaged_at,
-        0 as complaints_opened,
-        0 as old_unresolved_change,
-        cast(null as timestamp) as last_failed_charge_at,
-        cast(null as timestamp) as last_succeeded_charge_at,
-        0 as one_off_spend,
-        0 as surveys_sent,
-        0 as nps_answers,
-        0 as csat_answers
-    from lookup_days
-),
-
--- Counts are summed as 64-bit integers (on DuckDB the periods' counts are 128-bit, slower to add up).
-running as (
-    select
-        customer_id,
-        period_end,
-        is_lookup,
-        sum(cast(activity_events as {{ dbt.type_bigint() }})) {{ running }} as activity_events,
-        max(last_activity_date) {{ running }} as last_activity_date,
-        sum(cast(emails_sent as {{ dbt.type_bigint() }})) {{ running }} as emails_sent,
-        max(last_email_engaged_at) {{ running }} as last_email_engaged_at,
-        sum(cast(complaints_opened as {{ dbt.type_bigint() }})) {{ running }} as complaints_opened,
-        sum(cast(old_unresolved_change as {{ dbt.type_bigint() }})) {{ running }} as old_unresolved_change,
-        max(last_failed_charge_at) {{ running }} as last_failed_charge_at,
-        max(last_succeeded_charge_at) {{ running }} as last_succeeded_charge_at,
-        sum(one_off_spend) {{ running }} as one_off_spend,
-        sum(cast(surveys_sent as {{ dbt.type_bigint() }})) {{ running }} as surveys_sent,
-        sum(cast(nps_answers as {{ dbt.type_bigint() }})) {{ running }} as nps_answers,
-        sum(cast(csat_answers as {{ dbt.type_bigint() }})) {{ running }} as csat_answers
-    from combined
-),
-
--- The running totals up to and including each day looked up.
-to_date as (
-    select * from running
-    where is_lookup = 1
+        active.customer_id,
+        active.snapshot_date,
+        {{ sum_within(
+            'account_periods.complaints_opened', 'account_periods.period_end', day_before[30]
+        ) }} as complaints_last_30d,
+        {{ sum_within(
+            'account_periods.complaints_opened', 'account_periods.period_end', day_before[60], day_before[30]
+        ) }} as complaints_prev_30d,
+        sum(account_periods.old_unresolved_change) as old_unresolved_complaints,
+        max(account_periods.last_failed_charge_at) as last_failed_charge_at,
+        max(account_periods.last_succeeded_charge_at) as last_succeeded_charge_at,
+        {{ sum_within(
+            'account_periods.one_off_spend', 'account_periods.period_end', day_before[90]
+        ) }} as one_off_spend_last_90d,
+        {{ sum_within(
+            'account_periods.one_off_spend', 'account_periods.period_end', day_before[180], day_before[90]
+        ) }} as one_off_spend_prev_90d,
+        sum(account_periods.surveys_sent) as surveys_sent_to_date,
+        sum(account_periods.nps_answers) as nps_answers_to_date,
+        sum(account_periods.csat_answers) as csat_answers_to_date
+    from active
+    inner join account_periods
+        on
+            active.customer_id = account_periods.customer_id
+            and active.snapshot_date >= account_periods.period_end
+    group by active.customer_id, active.snapshot_date
 ),
 
 final as (
     select
-        lookups.customer_id,
-        lookups.snapshot_date,
-        {{ on_day % (0, 'last_activity_date') }} as last_activity_date,
-        {{ on_day % (0, 'activity_events') }} - {{ on_day % (30, 'activity_events') }} as activity_last_30d,
-        {{ on_day % (30, 'activity_events') }} - {{ on_day % (60, 'activity_events') }} as activity_prev_30d,
-        {{ on_day % (0, 'emails_sent') }} as emails_sent_to_date,
-        {{ on_day % (0, 'last_email_engaged_at') }} as last_email_engaged_at,
-        {{ on_day % (0, 'complaints_opened') }} - {{ on_day % (30, 'complaints_opened') }} as complaints_last_30d,
-        {{ on_day % (30, 'complaints_opened') }} - {{ on_day % (60, 'complaints_opened') }} as complaints_prev_30d,
-        {{ on_day % (0, 'old_unresolved_change') }} as old_unresolved_complaints,
-        {{ on_day % (0, 'last_failed_charge_at') }} as last_failed_charge_at,
-        {{ on_day % (0, 'last_succeeded_charge_at') }} as last_succeeded_charge_at,
-        {{ round_money(on_day % (0, 'one_off_spend') ~ ' - ' ~ on_day % (90, 'one_off_spend')) }}
-            as one_off_spend_last_90d,
-        {{ round_money(on_day % (90, 'one_off_spend') ~ ' - ' ~ on_day % (180, 'one_off_spend')) }}
-            as one_off_spend_prev_90d,
-        {{ on_day % (0, 'surveys_sent') }} as surveys_sent_to_date,
-        {{ on_day % (0, 'nps_answers') }} as nps_answers_to_date,
-        {{ on_day % (0, 'csat_answers') }} as csat_answers_to_date
-    from lookups
-    inner join to_date
+        active.customer_id,
+        active.snapshot_date,
+        activity_windows.last_activity_date,
+        coalesce(activity_windows.activity_last_30d, 0) as activity_last_30d,
+        coalesce(activity_windows.activity_prev_30d, 0) as activity_prev_30d,
+        coalesce(activity_windows.emails_sent_to_date, 0) as emails_sent_to_date,
+        activity_windows.last_email_engaged_at,
+        coalesce(account_windows.complaints_last_30d, 0) as complaints_last_30d,
+        coalesce(account_windows.complaints_prev_30d, 0) as complaints_prev_30d,
+        coalesce(account_windows.old_unresolved_complaints, 0) as old_unresolved_complaints,
+        account_windows.last_failed_charge_at,
+        account_windows.last_succeeded_charge_at,
+        {{ round_money("coalesce(account_windows.one_off_spend_last_90d, 0)") }} as one_off_spend_last_90d,
+        {{ round_money("coalesce(account_windows.one_off_spend_prev_90d, 0)") }} as one_off_spend_prev_90d,
+        coalesce(account_windows.surveys_sent_to_date, 0) as surveys_sent_to_date,
+        coalesce(account_windows.nps_answers_to_date, 0) as nps_answers_to_date,
+        coalesce(account_windows.csat_answers_to_date, 0) as csat_answers_to_date
+    from active
+    left join activity_windows
         on
-            lookups.customer_id = to_date.customer_id
-            and lookups.probe_day = to_date.period_end
-    group by lookups.customer_id, lookups.snapshot_date
+            active.customer_id = activity_windows.customer_id
+            and active.snapshot_date = activity_windows.snapshot_date
+    left join account_windows
+        on
+            active.customer_id = account_windows.customer_id
+            and active.snapshot_date = account_windows.snapshot_date
 )
 
 select * from final
