@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from churn_warehouse import resources
 from churn_warehouse.build import PROJECT_DIR, dbt_executable
 
 # Runs argv[1:] and prints the peak RSS (KiB) of that child as the last line of stderr.
@@ -64,7 +65,8 @@ def measure(customers: int, months: int, work_dir: Path, target: str = "duckdb")
              "raw_mib": round(sum(f.stat().st_size for f in raw.rglob("*.parquet")) / 2**20, 1)}
     if target != "duckdb":
         return {**sizes, **measure_server(raw, work_dir, target)}
-    env = {**os.environ, "CHURN_WAREHOUSE_BUILD_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {**os.environ, "CHURN_WAREHOUSE_BUILD_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           **resources.duckdb_environment(db)}
     build_s, build_mib = timed_step(
         [dbt_executable(), "build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
          "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),

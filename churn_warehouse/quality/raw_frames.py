@@ -29,6 +29,7 @@ from churn_warehouse.quality.contract import (
 )
 from churn_warehouse.quality.runner import NamedFailure
 from churn_warehouse.quality.settings import QualitySettings
+from churn_warehouse.resources import MEMORY_LIMIT_VARIABLE, available_memory, default_memory_limit
 
 # DuckDB type name (without parameters) -> the family the type rules of raw_suites.py speak of.
 _TYPE_FAMILIES = {
@@ -92,7 +93,7 @@ class RawInputs:
         self.contract: dict[str, TableContract] = load_raw_contract()
         self.connection = duckdb.connect(
             config={
-                "memory_limit": os.environ.get("CHURN_WAREHOUSE_MEMORY_LIMIT", "3GB"),
+                "memory_limit": os.environ.get(MEMORY_LIMIT_VARIABLE) or default_memory_limit(available_memory()),
                 "threads": int(os.environ.get("CHURN_WAREHOUSE_DUCKDB_THREADS", "2")),
             }
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from churn_warehouse.quality.quarantine import QuarantineGroup
 from churn_warehouse.quality.runner import FailedExpectation, StageReport
+from churn_warehouse.resources import MEMORY_LIMIT_VARIABLE, available_memory, default_memory_limit
 
 
 def utc_now() -> datetime:
@@ -57,10 +58,12 @@ def diagnose_dbt_failure(output: str) -> str | None:
             written = re.search(r'"([^"]+)"', line)
             where = f"the disk holding {Path(written.group(1)).parent}" if written else "the disk of the build folder"
             return (f"The disk is full: DuckDB could not write in model {_failed_node(lines, index)}. Free space on "
-                    f"{where} (DuckDB writes its temporary files in <build file>.tmp beside the build file), or "
+                    f"{where} (DuckDB writes its temporary files in <build file>.tmp beside the build file, or in "
+                    "CHURN_WAREHOUSE_TEMP_DIRECTORY, up to CHURN_WAREHOUSE_MAX_TEMP_SIZE), or "
                     "point --build-db to a folder on a disk with more room (the same file system as --warehouse).")
         if _OUT_OF_MEMORY.search(line):
-            limit = os.environ.get("CHURN_WAREHOUSE_MEMORY_LIMIT", "3GB")
+            limit = os.environ.get(MEMORY_LIMIT_VARIABLE) or (
+                f"{default_memory_limit(available_memory())}, the default: half the memory available")
             threads = os.environ.get("CHURN_WAREHOUSE_DUCKDB_THREADS", "2")
             return (f"Out of memory: DuckDB ran out of memory in model {_failed_node(lines, index)} "
                     f"(memory_limit {limit}). Raise CHURN_WAREHOUSE_MEMORY_LIMIT "
