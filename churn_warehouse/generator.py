@@ -1,4 +1,4 @@
-"""Deterministic, vectorised sample-data generator for the ten raw tables of RAW_CONTRACT.md.
+"""Deterministic, vectorised sample-data generator for the ten raw tables of docs/raw_contract.md.
 
 Every customer carries a latent engagement level, and the simulation writes only
 behaviour: billing (trials, renewals, plan changes, pauses, cancellations,

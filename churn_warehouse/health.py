@@ -1,7 +1,7 @@
 """Customer health: the fitted churn-risk model and the ranking measure of its backtest.
 
 The risk model is a logistic regression of "churned within the next 3 month ends" on the eight signal
-booleans of METRICS.md (and, optionally, the activity counts the signals are built from). For each snapshot
+booleans of docs/metrics.md (and, optionally, the activity counts the signals are built from). For each snapshot
 day D it is fitted only on month ends whose 3-month outcome was known by D, so no score ever learns from
 the future it is judged on. The coefficients are returned in long form so that they can be published and
 every score explained (dbt model int_health_logistic_fits).

@@ -61,7 +61,7 @@ def format_summary(db_path: Path, summary: dict[str, object]) -> str:
 
 
 # Why a monthly mart can be empty although the build passed: a month counts once its last day lies before
-# the as-of date (METRICS.md, Conventions), and from the first month in which a customer is active.
+# the as-of date (docs/metrics.md, Conventions), and from the first month in which a customer is active.
 NO_COMPLETE_MONTH = ("no complete month yet up to the as-of date {as_of_date} "
                      "(a month counts once its last day is before the as-of date, from the first month with an active "
                      "customer)")

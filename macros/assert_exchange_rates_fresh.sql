@@ -1,7 +1,7 @@
 {#-
     Post-hook of a model with `currency`, `month_end` (the day a conversion needs), `rate_date` (null when
     no rate exists on or before it): stops the build, naming the currencies and days whose rate is missing
-    or older than the dbt var `max_rate_age_days` (RAW_CONTRACT.md, What bad raw data gets).
+    or older than the dbt var `max_rate_age_days` (docs/raw_contract.md, What bad raw data gets).
 -#}
 {% macro assert_exchange_rates_fresh(relation, day_column='month_end') %}
     {%- if execute -%}

@@ -15,7 +15,7 @@
         {%- for table_name, spec in raw_contract().items() -%}
             {%- set relation = adapter.get_relation(database=target.database, schema=var('raw_schema'), identifier=table_name) -%}
             {%- if relation is none and spec['required'] -%}
-                {{ exceptions.raise_compiler_error("Required raw table '" ~ table_name ~ "' is missing: expected a relation " ~ var('raw_schema') ~ "." ~ table_name ~ " (RAW_CONTRACT.md).") }}
+                {{ exceptions.raise_compiler_error("Required raw table '" ~ table_name ~ "' is missing: expected a relation " ~ var('raw_schema') ~ "." ~ table_name ~ " (docs/raw_contract.md).") }}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}

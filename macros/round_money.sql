@@ -1,5 +1,5 @@
 {#-
-    A money amount rounded to 6 decimals and typed as the package's money type (METRICS.md: customer-month
+    A money amount rounded to 6 decimals and typed as the package's money type (docs/metrics.md: customer-month
     MRR is rounded to 6 decimals). The value goes through a wide decimal first because some engines
     (PostgreSQL) round only exact numerics.
 -#}

@@ -1,4 +1,4 @@
-"""One plain-language line per figure, from METRICS.md (the team's definitions), shown on hover."""
+"""One plain-language line per figure, from docs/metrics.md (the team's definitions), shown on hover."""
 
 from __future__ import annotations
 

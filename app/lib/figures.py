@@ -146,7 +146,7 @@ def movements_long(frame: pd.DataFrame) -> pd.DataFrame:
 def waterfall(row: pd.Series) -> pd.DataFrame:
     """From last month's MRR to this month's, step by step: exchange rates, gains, then losses.
 
-    Each step has its start and end level, so the bars float; the identity of METRICS.md makes the last
+    Each step has its start and end level, so the bars float; the identity of docs/metrics.md makes the last
     step end exactly at this month's MRR.
     """
     opening = float(row["opening_mrr"])

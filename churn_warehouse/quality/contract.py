@@ -18,7 +18,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 @dataclass(frozen=True)
 class TableContract:
-    """One raw table of RAW_CONTRACT.md: whether it is required, its key and its (column, contract type) list."""
+    """One raw table of docs/raw_contract.md: whether it is required, its key and its (column, contract type) list."""
 
     name: str
     required: bool

@@ -3,7 +3,7 @@
 dbt tests guard the model logic (keys, identities, accounting, months without gaps); these suites guard
 the figures as a reader sees them:
 
-- `marts_<mart>`: every bounded figure of METRICS.md found in the mart lies in [0, 1] (NPS in
+- `marts_<mart>`: every bounded figure of docs/metrics.md found in the mart lies in [0, 1] (NPS in
   [-100, 100]); blocking. Marts are discovered in the build file, so a mart that is not built yet is
   skipped without failing, and the figures no mart has yet are listed.
 - `marts_mrr_monthly` adds: month-over-month MRR change within a configurable band (blocking) and
@@ -28,7 +28,7 @@ import pandas as pd
 from churn_warehouse.quality.settings import QualitySettings
 from churn_warehouse.quality.spec import BLOCKING, FROM_ROW, WARNING, RowColumn, SuiteSpec, expect, gx
 
-# The bounded figures of METRICS.md ("always in [0, 1] or null"); `win_back_` names a family of columns.
+# The bounded figures of docs/metrics.md ("always in [0, 1] or null"); `win_back_` names a family of columns.
 BOUNDED_FIGURES = (
     "customer_churn_rate", "gross_revenue_churn_rate", "grr", "logo_retention", "reactivation_rate",
     "win_back_", "expansion_share", "csat", "response_rate", "p_alive", "risk_score",
@@ -44,7 +44,7 @@ _NUMERIC = ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC")
 
 
 def _bounded_name(column: str) -> str | None:
-    """The METRICS.md figure a column is, or None."""
+    """The docs/metrics.md figure a column is, or None."""
     for figure in BOUNDED_FIGURES:
         if column == figure or (figure.endswith("_") and column.startswith(figure)):
             return figure
@@ -112,7 +112,7 @@ def _figure_checks(mart: str, bounded: list[str], scaled: list[str]) -> list[gx.
     """One blocking expectation per bounded figure column."""
     checks = [
         expect(gx.expectations.ExpectColumnValuesToBeBetween, severity=BLOCKING, on_table=f"marts.{mart}",
-               on_column=column, rule=f"{column} is a bounded figure of METRICS.md: in [0, 1] or null",
+               on_column=column, rule=f"{column} is a bounded figure of docs/metrics.md: in [0, 1] or null",
                column=column, min_value=0, max_value=1)
         for column in bounded
     ]
@@ -120,7 +120,7 @@ def _figure_checks(mart: str, bounded: list[str], scaled: list[str]) -> list[gx.
         low, high = SCALED_FIGURES[column]
         checks.append(expect(
             gx.expectations.ExpectColumnValuesToBeBetween, severity=BLOCKING, on_table=f"marts.{mart}",
-            on_column=column, rule=f"{column} lies in [{low:g}, {high:g}] (METRICS.md)",
+            on_column=column, rule=f"{column} lies in [{low:g}, {high:g}] (docs/metrics.md)",
             column=column, min_value=low, max_value=high,
         ))
     return checks

@@ -1,6 +1,6 @@
 """Per-engine input and output for the server targets (PostgreSQL, Spark).
 
-Each engine module has the same three functions: `load_raw` (the raw files of RAW_CONTRACT.md into
+Each engine module has the same three functions: `load_raw` (the raw files of docs/raw_contract.md into
 `raw_schema`), `read_table` and `write_table` (frames in and out, for the Python models' step). DuckDB needs
 none of them: it reads the raw files in place and runs the Python models inside dbt.
 """

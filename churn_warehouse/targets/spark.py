@@ -149,7 +149,7 @@ def load_raw(raw_path: Path, raw_format: str, raw_schema: str) -> dict[str, int]
             f"Required raw table(s) {', '.join(repr(table) for table in missing)} missing under {raw_path} "
             f"({raw_format}): expected <table>.{raw_format}"
             + (" or <table>/*.parquet" if raw_format == "parquet" else "")
-            + " (RAW_CONTRACT.md)."
+            + " (docs/raw_contract.md)."
         )
     loaded: dict[str, int] = {}
     scratch = Path(tempfile.mkdtemp(prefix="churn_raw_"))

@@ -1,4 +1,4 @@
--- Each churn (customer, month) with its type and its one reason (METRICS.md, Churn: voluntary or involuntary).
+-- Each churn (customer, month) with its type and its one reason (docs/metrics.md, Churn: voluntary or involuntary).
 with
 
 customer_months as (

@@ -1,5 +1,5 @@
 -- One row per customer and complete month from their first active month: mrr, prev_mrr (last month at this
--- month's rates) and last month's mrr, each rounded to 6 decimals (METRICS.md, MRR movements).
+-- month's rates) and last month's mrr, each rounded to 6 decimals (docs/metrics.md, MRR movements).
 with
 
 currency_months as (

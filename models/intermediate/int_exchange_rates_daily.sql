@@ -1,4 +1,4 @@
--- rate(cur, d) of METRICS.md for every currency and day up to the as-of date:
+-- rate(cur, d) of docs/metrics.md for every currency and day up to the as-of date:
 -- the latest rate on or before d, and the date of that rate.
 with
 

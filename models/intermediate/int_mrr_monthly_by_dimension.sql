@@ -1,4 +1,4 @@
--- Every monthly MRR and churn figure of METRICS.md, overall (`all`/`all`) and for each value of each dimension.
+-- Every monthly MRR and churn figure of docs/metrics.md, overall (`all`/`all`) and for each value of each dimension.
 {%- set dimensions = ['segment', 'country', 'acquisition_channel', 'plan_interval'] %}
 {%- set amounts = [
     'mrr', 'opening_mrr', 'fx_adjustment_mrr', 'new_mrr', 'expansion_mrr',

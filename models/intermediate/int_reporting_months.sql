@@ -1,5 +1,5 @@
 -- The months every monthly mart covers: each complete month from the first month in which some customer
--- is active, without gaps (METRICS.md, Conventions).
+-- is active, without gaps (docs/metrics.md, Conventions).
 with
 
 months as (

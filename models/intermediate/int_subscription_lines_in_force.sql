@@ -1,4 +1,4 @@
--- Subscription lines that count as MRR, each with the day it stops being in force (METRICS.md, MRR).
+-- Subscription lines that count as MRR, each with the day it stops being in force (docs/metrics.md, MRR).
 with
 
 as_of as (

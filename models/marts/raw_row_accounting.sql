@@ -1,4 +1,4 @@
--- Per raw table: how many rows were read and where each went (RAW_CONTRACT.md, What bad raw data gets).
+-- Per raw table: how many rows were read and where each went (docs/raw_contract.md, What bad raw data gets).
 with
 
 raw_counts as (

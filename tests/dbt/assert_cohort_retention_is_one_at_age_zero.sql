@@ -1,4 +1,4 @@
--- METRICS.md, Cohort retention: at age 0 every cohort customer is active and the starting MRR is the cohort's
+-- docs/metrics.md, Cohort retention: at age 0 every cohort customer is active and the starting MRR is the cohort's
 -- MRR, so logo and revenue retention are 1 in every dimension value.
 select
     cohort_month,

@@ -1,4 +1,4 @@
--- METRICS.md identity, for every month overall and in every dimension value:
+-- docs/metrics.md identity, for every month overall and in every dimension value:
 -- mrr(m) = mrr(m-1) + fx_adjustment + new + reactivation + expansion - contraction - churn.
 with
 

@@ -1,4 +1,4 @@
--- RAW_CONTRACT.md: for every raw table, raw rows = staged + quarantined + collapsed duplicates,
+-- docs/raw_contract.md: for every raw table, raw rows = staged + quarantined + collapsed duplicates,
 -- with the staged and quarantined rows counted in the staging and quarantine models themselves.
 {%- set tables = raw_contract().keys() | list %}
 

@@ -51,7 +51,7 @@ def test_the_waterfall_walks_from_last_months_mrr_to_this_months():
         "Last month", "Exchange rates", "New", "Expansion", "Reactivation", "Contraction", "Churn", "This month",
     ]
     assert steps.iloc[0]["end"] == 1000.0  # opening MRR less the exchange-rate effect
-    assert steps.iloc[-2]["end"] == pytest.approx(1130.0)  # the identity of METRICS.md closes the walk
+    assert steps.iloc[-2]["end"] == pytest.approx(1130.0)  # the identity of docs/metrics.md closes the walk
     assert steps.iloc[-1]["end"] == 1130.0
     assert figures.month_summary(row) == {"gained": 280.0, "lost": 160.0, "net_change": 130.0}
     low, high = figures.waterfall_axis(steps)
@@ -73,7 +73,7 @@ def test_reasons_are_spelled_out_in_the_order_the_mart_gives():
 def test_benchmarks_read_as_ranges_with_their_year():
     seed = pd.DataFrame([
         {"metric": "customer_churn_rate", "industry": "SaaS companies", "low_value": 0.05, "high_value": 0.07,
-         "unit": "fraction", "period": "annual", "reference_year": pd.NA, "source": "METRICS.md"},
+         "unit": "fraction", "period": "annual", "reference_year": pd.NA, "source": "docs/metrics.md"},
         {"metric": "expansion_share", "industry": "Subscription businesses", "low_value": 0.323,
          "high_value": 0.323, "unit": "fraction", "period": "annual", "reference_year": 2023, "source": "report"},
     ])

@@ -1,4 +1,4 @@
-"""The sample-data generator writes the ten raw tables of RAW_CONTRACT.md, deterministically and realistically."""
+"""The sample-data generator writes the ten raw tables of docs/raw_contract.md, deterministically and realistically."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The MRR marts must reproduce the figures worked out by hand from METRICS.md.
+"""The MRR marts must reproduce the figures worked out by hand from docs/metrics.md.
 
 The fixture (tests/fixtures/hand_worked/raw) and its expected rows were written
 independently of the models; README.md beside them explains every number.

@@ -1,7 +1,7 @@
 """The cohort retention, reactivation and simple CLTV marts must reproduce the figures worked out by hand.
 
 The expected rows (tests/fixtures/hand_worked/expected_cohort_retention.csv,
-expected_reactivation_monthly.csv, expected_cltv_monthly.csv) were worked out from METRICS.md
+expected_reactivation_monthly.csv, expected_cltv_monthly.csv) were worked out from docs/metrics.md
 ("Cohort retention", "Reactivation", "Customer lifetime value", "Conventions"), not from the
 warehouse; the section "Cohort retention, reactivation and simple CLTV" of the fixture's README.md
 explains every number.

@@ -282,7 +282,7 @@ def test_alerts_are_customers_high_now_and_not_high_at_the_previous_month_end(he
     assert alerts == expected and len(alerts) > 0
 
 
-# The signals of METRICS.md, written the slow and literal way (one correlated lookup per customer and day), for
+# The signals of docs/metrics.md, written the slow and literal way (one correlated lookup per customer and day), for
 # the last two month ends, the month end a year before the last and the as-of date: the windows over periods must
 # give exactly the same.
 LITERAL_SIGNALS_SQL = """

@@ -2,7 +2,7 @@
 
 The project is built once on a small generated data set with non-default CLTV vars; every figure of
 cohort_retention (overall), reactivation_monthly and cltv_monthly is then recomputed here from
-mrr_movements, mrr_monthly and the staged exchange rates, following METRICS.md, and compared.
+mrr_movements, mrr_monthly and the staged exchange rates, following docs/metrics.md, and compared.
 """
 
 from __future__ import annotations

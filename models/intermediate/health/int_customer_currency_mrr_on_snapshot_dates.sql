@@ -1,6 +1,6 @@
 {{ config(post_hook="{{ assert_exchange_rates_fresh(this, 'snapshot_date') }}") }}
 -- Per customer, currency and snapshot day D: the local MRR of the lines in force on D and on the same day three
--- months before, with the rate of D that values both (METRICS.md: mrr(c, d) at the rates of day d).
+-- months before, with the rate of D that values both (docs/metrics.md: mrr(c, d) at the rates of day d).
 with
 
 snapshot_dates as (

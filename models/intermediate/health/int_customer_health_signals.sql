@@ -1,4 +1,4 @@
--- Per customer active on a snapshot day D: the activity figures and the eight signals of METRICS.md (Silent churn
+-- Per customer active on a snapshot day D: the activity figures and the eight signals of docs/metrics.md (Silent churn
 -- and customer health), each a boolean, with the thresholds of the dbt vars. Nothing dated after D is read.
 with
 

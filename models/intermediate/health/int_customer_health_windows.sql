@@ -1,5 +1,5 @@
 -- Per customer active on a snapshot day D: the counts and latest moments the signals need, over the windows of
--- METRICS.md ((D - n, D] by UTC date). Every window starts and ends on a probe day, so it is exactly a set of the
+-- docs/metrics.md ((D - n, D] by UTC date). Every window starts and ends on a probe day, so it is exactly a set of the
 -- customer's periods (int_health_periods): each active customer-day is joined to the customer's periods up to D
 -- (a few dozen rows per customer, never a customer x day grid) and the windows are conditional sums over them.
 {%- set day_before = {} %}

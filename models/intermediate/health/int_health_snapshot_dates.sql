@@ -1,4 +1,4 @@
--- The days D the health signals are taken on (METRICS.md, Silent churn and customer health): every complete
+-- The days D the health signals are taken on (docs/metrics.md, Silent churn and customer health): every complete
 -- month end (history and backtest) and the as-of date (today's list).
 with
 

@@ -1,4 +1,4 @@
--- Per customer with a first active month: the sBG survival inputs of METRICS.md (Predictive CLTV, subscriptions).
+-- Per customer with a first active month: the sBG survival inputs of docs/metrics.md (Predictive CLTV, subscriptions).
 -- A customer survives from the first active month until the first churn; a later reactivation does not revive
 -- them. Months not yet complete are unknown, so a customer who never churned is right-censored. Renewals are
 -- counted in contract periods of the interval of the customer's current subscription line (DECISIONLOG.md).

@@ -1,6 +1,6 @@
 {{ config(post_hook="{{ assert_exchange_rates_fresh(this, 'purchase_date') }}") }}
 -- One-off purchase lines (`one_time`, amount above 0) of non-void invoices issued by the as-of date, each in the
--- reporting currency at the rate of its invoice's issued_at date (METRICS.md, Conventions).
+-- reporting currency at the rate of its invoice's issued_at date (docs/metrics.md, Conventions).
 with
 
 as_of as (

@@ -1,6 +1,6 @@
 {{ config(post_hook="{{ assert_exchange_rates_fresh(this, 'paid_date') }}") }}
 -- Succeeded payments attempted by the as-of date, each in the reporting currency at the rate of its own date
--- (METRICS.md, Customer lifetime value: revenue to date). Refunds are negative amounts.
+-- (docs/metrics.md, Customer lifetime value: revenue to date). Refunds are negative amounts.
 with
 
 as_of as (

@@ -1,5 +1,5 @@
 -- One row per churn (customer, month) with the month the customer next came back (their first reactivation
--- after the churn), null while they have not (METRICS.md, Reactivation: win-back).
+-- after the churn), null while they have not (docs/metrics.md, Reactivation: win-back).
 with
 
 movements as (

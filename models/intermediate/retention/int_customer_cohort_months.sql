@@ -1,6 +1,6 @@
 -- One row per customer and complete month from their cohort (first active) month: the customer's MRR, whether
 -- they are active, their first-month MRR at this month's rates (their part of cohort_starting_mrr) and their
--- dimensions at the first active month (METRICS.md, Cohort retention).
+-- dimensions at the first active month (docs/metrics.md, Cohort retention).
 with
 
 customer_months as (

@@ -1,6 +1,6 @@
 {{ config(post_hook="{{ assert_exchange_rates_fresh(this) }}") }}
 -- Each customer's local MRR of their first active month, per currency, valued at the rate of every complete
--- month end from then on: the parts of cohort_starting_mrr(k, a) (METRICS.md, Cohort retention). Its post-hook
+-- month end from then on: the parts of cohort_starting_mrr(k, a) (docs/metrics.md, Cohort retention). Its post-hook
 -- stops the build when a rate needed here is missing or too old.
 with
 

@@ -1,4 +1,4 @@
--- Churned customers and churned MRR per month and reason: one reason per churned customer (METRICS.md, Churn).
+-- Churned customers and churned MRR per month and reason: one reason per churned customer (docs/metrics.md, Churn).
 with
 
 months as (

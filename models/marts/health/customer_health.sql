@@ -1,5 +1,5 @@
 -- Today's at-risk list: one row per customer active on the as-of date, with the signals that fire, the risk
--- score and tier, and what an account manager needs to act on it (METRICS.md, Silent churn and customer health).
+-- score and tier, and what an account manager needs to act on it (docs/metrics.md, Silent churn and customer health).
 with
 
 snapshots as (

@@ -1,4 +1,4 @@
--- One row per customer: tenure, current MRR, revenue to date and the predictive CLTV of METRICS.md.
+-- One row per customer: tenure, current MRR, revenue to date and the predictive CLTV of docs/metrics.md.
 with
 
 customers as (

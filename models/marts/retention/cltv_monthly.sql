@@ -1,5 +1,5 @@
 -- Simple customer lifetime value per complete month, overall (`all`/`all`) and by segment:
--- arpa * gross_margin / avg_churn (METRICS.md, Customer lifetime value).
+-- arpa * gross_margin / avg_churn (docs/metrics.md, Customer lifetime value).
 {%- set churn_window = var('cltv_churn_window') | int %}
 {%- if churn_window < 1 %}
     {{ exceptions.raise_compiler_error("dbt var cltv_churn_window must be a whole number of months >= 1, got '"

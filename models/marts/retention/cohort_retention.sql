@@ -1,5 +1,5 @@
 -- Logo and revenue retention of each cohort (customers by first active month) at each age, overall (`all`/`all`)
--- and for each value of each dimension (METRICS.md, Cohort retention).
+-- and for each value of each dimension (docs/metrics.md, Cohort retention).
 {%- set dimensions = ['segment', 'country', 'acquisition_channel', 'plan_interval'] %}
 
 with

@@ -1,5 +1,5 @@
 -- Per complete month: former customers, how many came back, and how many of the month's churned customers
--- were won back within 3, 6 and 12 months (METRICS.md, Reactivation).
+-- were won back within 3, 6 and 12 months (docs/metrics.md, Reactivation).
 with
 
 customer_months as (

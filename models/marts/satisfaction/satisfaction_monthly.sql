@@ -1,4 +1,4 @@
--- NPS, CSAT and survey response rate per month, overall and by segment (METRICS.md, Satisfaction).
+-- NPS, CSAT and survey response rate per month, overall and by segment (docs/metrics.md, Satisfaction).
 with
 
 months as (
