@@ -324,6 +324,8 @@ def fit_sbg_by_segment_and_interval(
     renewals in contract periods, is_censored, tenure_months and months_to_first_churn.
     """
     _check_survival(survival)
+    # In customer order, so the holdout's float sums are the same on every build whatever order dbt reads in.
+    survival = survival.sort_values("customer_id", kind="stable", ignore_index=True)
     everyone_then = calibration_frame(survival, holdout_months)
     rows = []
     interval_fits: dict[int, tuple[SbgFit | str, pd.DataFrame, SbgFit | str]] = {}  # each interval's fits, now and then

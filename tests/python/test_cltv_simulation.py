@@ -105,3 +105,11 @@ def test_holdout_error_is_small_against_the_survivors_it_projects(simulated) -> 
         assert fit.holdout_periods == 12 // fit.interval_months
         # the sBG is the true model here: the error is sampling noise, a few percent of the customers followed
         assert fit.holdout_mean_abs_error <= 0.08 * fit.holdout_customers, (fit.segment, fit.interval_months)
+
+
+def test_the_fits_and_their_holdout_do_not_depend_on_the_order_of_the_rows(simulated) -> None:
+    """dbt hands the Python model its rows in any order; two builds must give the same figures to the last bit."""
+    survival, fits = simulated
+    shuffled = survival.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    again = fit_sbg_by_segment_and_interval(shuffled, min_customers=30)
+    pd.testing.assert_frame_equal(again, fits, check_exact=True)
