@@ -13,6 +13,7 @@ for CDNOW).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -74,11 +75,14 @@ def _start_values(x: NDArray[np.float64], age: NDArray[np.float64]) -> list[floa
     return [1.0, 1.0 / rate, 1.0, 1.0]
 
 
-def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, min_customers: int = 10) -> BgNbdFit:
-    """Fit the BG/NBD by maximum likelihood to one (x, t_x, T) row per customer.
+def fit_purchase_counts(
+    log_likelihood: Callable[..., NDArray[np.float64]], frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
+    min_customers: int,
+) -> tuple[tuple[float, float, float, float], float, int, str]:
+    """Maximise a BG/NBD-family log-likelihood over (r, alpha, a, b): (parameters, log-likelihood, n, message).
 
-    Raises FitError when there are fewer than `min_customers` customers, when
-    nobody made a repeat purchase, or when the optimiser does not converge.
+    Raises FitError when there are fewer than `min_customers` customers, when nobody made a repeat purchase,
+    when no time was observed, or when the optimiser does not converge.
     """
     x, t_x, age = _summary_arrays(frequency, recency, T)
     n = x.size
@@ -89,12 +93,18 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, min_cus
     if not np.any(age > 0):
         raise FitError("every customer was acquired at the end of calibration (T = 0): no time observed")
     (r, alpha, a, b), loglik, message = maximise_log_likelihood(
-        lambda p: float(np.sum(bgnbd_log_likelihood(p[0], p[1], p[2], p[3], x, t_x, age))),
+        lambda p: float(np.sum(log_likelihood(p[0], p[1], p[2], p[3], x, t_x, age))),
         _start_values(x, age),
         ["r", "alpha", "a", "b"],
         n,
     )
-    return BgNbdFit(float(r), float(alpha), float(a), float(b), loglik, n, True, message)
+    return (float(r), float(alpha), float(a), float(b)), loglik, n, message
+
+
+def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, min_customers: int = 10) -> BgNbdFit:
+    """Fit the BG/NBD by maximum likelihood to one (x, t_x, T) row per customer (refusals: fit_purchase_counts)."""
+    params, loglik, n, message = fit_purchase_counts(bgnbd_log_likelihood, frequency, recency, T, min_customers)
+    return BgNbdFit(*params, loglik, n, True, message)
 
 
 def _alive_odds_ratio(

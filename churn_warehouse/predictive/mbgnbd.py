@@ -18,13 +18,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, gammaln, hyp2f1
 
-from churn_warehouse.predictive import FitError, maximise_log_likelihood
+from churn_warehouse.predictive import FitError
 from churn_warehouse.predictive.bgnbd import (
     BgNbdFit,
-    _start_values,
     _summary_arrays,
     bgnbd_log_likelihood,
     fit_bgnbd,
+    fit_purchase_counts,
 )
 
 
@@ -65,21 +65,8 @@ def fit_mbgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, min_cu
     Refuses the same data as fit_bgnbd (too few customers, no repeat purchase,
     no time observed) with a FitError saying why.
     """
-    x, t_x, age = _summary_arrays(frequency, recency, T)
-    n = x.size
-    if n < min_customers:
-        raise FitError(f"too few observations: {n} customers, at least {min_customers} needed")
-    if not np.any(x > 0):
-        raise FitError("no repeat purchases at all: the purchase and drop-out processes cannot be estimated")
-    if not np.any(age > 0):
-        raise FitError("every customer was acquired at the end of calibration (T = 0): no time observed")
-    (r, alpha, a, b), loglik, message = maximise_log_likelihood(
-        lambda p: float(np.sum(mbgnbd_log_likelihood(p[0], p[1], p[2], p[3], x, t_x, age))),
-        _start_values(x, age),
-        ["r", "alpha", "a", "b"],
-        n,
-    )
-    return MbgNbdFit(float(r), float(alpha), float(a), float(b), loglik, n, True, message)
+    params, loglik, n, message = fit_purchase_counts(mbgnbd_log_likelihood, frequency, recency, T, min_customers)
+    return MbgNbdFit(*params, loglik, n, True, message)
 
 
 def _dropped_out_odds(
