@@ -8,17 +8,15 @@ what describes the build itself.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from churn_warehouse.generator import generate
 
-# What describes one build rather than the data: when it ran and dbt's id of the run.
-BUILD_COLUMNS = {"build_info": {"built_at", "invocation_id"}}
+# What describes one build rather than the data: when it ran, dbt's id of the run, where it read the files.
+BUILD_COLUMNS = {"build_info": {"built_at", "invocation_id", "raw_path"}}
 SAMPLE_SIZE = 3
 # A small sample read as a big one is: in many row groups, by several threads, so rows meet in varying order.
 ROW_GROUP_ROWS = 64
@@ -32,17 +30,16 @@ def in_small_row_groups(source: Path, target: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def twin_builds(build_warehouse, tmp_path_factory) -> tuple[Path, Path]:
-    """The same generated sample (300 customers, 24 months) built twice, each into a file of its own."""
-    generated, raw = tmp_path_factory.mktemp("determinism_generated"), tmp_path_factory.mktemp("determinism_raw")
-    generate(generated, customers=300, months=24, seed=23, end_date=date(2025, 6, 20))
-    in_small_row_groups(generated, raw)
+def twin_builds(build_warehouse, parity_duckdb, parity_raw, tmp_path_factory) -> tuple[Path, Path]:
+    """The engine-parity sample built twice: as the session built it, and again from the same rows rewritten in
+    row groups of ROW_GROUP_ROWS rows and read by THREADS threads."""
+    raw = tmp_path_factory.mktemp("determinism_raw")
+    in_small_row_groups(parity_raw, raw)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CHURN_WAREHOUSE_DUCKDB_THREADS", str(THREADS))
-        builds = [build_warehouse(raw), build_warehouse(raw)]
-    for build in builds:
-        assert build.ok, build.output[-5000:]
-    return builds[0].db_path, builds[1].db_path
+        again = build_warehouse(raw)
+    assert again.ok, again.output[-5000:]
+    return parity_duckdb.db_path, again.db_path
 
 
 def mart_columns(connection: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[str]]:

@@ -212,6 +212,30 @@ def remove_table(table: str) -> Callable[[Path], Expected]:
     return mutate
 
 
+def empty_file(table: str) -> Callable[[Path], Expected]:
+    """`<table>.csv` of 0 bytes: not even a header row."""
+    def mutate(raw: Path) -> Expected:
+        (raw / f"{table}.csv").write_bytes(b"")
+        return {}
+    return mutate
+
+
+def huge_amount(raw: Path) -> Expected:
+    """A subscription line whose amount is a valid number beyond what money sums can hold."""
+    line = first_subscription_line(raw)
+    append_rows(raw, "invoice_lines", {**line, "line_id": "LHUGE1", "amount": "999999999999999999999999999.99"})
+    return {("invoice_lines", "out_of_range"): 1}
+
+
+def canceled_before_started(raw: Path) -> Expected:
+    """A subscription canceled a month before it started."""
+    _, subscriptions = read_table(raw, "subscriptions")
+    append_rows(raw, "subscriptions", {**subscriptions[0], "subscription_id": "SBACKWARDS1",
+                                       "started_at": "2025-03-01 00:00:00", "canceled_at": "2025-02-01 00:00:00",
+                                       "trial_start_at": "", "trial_end_at": ""})
+    return {("subscriptions", "bad_period"): 1}
+
+
 def month_without_events(raw: Path) -> Expected:
     header, events = read_table(raw, "events")
     write_table(raw, "events", header, [e for e in events if month_of(e["occurred_at"]) != "2025-04"])
@@ -326,6 +350,14 @@ CASES = [
          ("invoice_lines", "amount", "median subscription amount"), cost=0),
     Case("stale_billing_export", "no invoice, line or payment after 2025-05-10", stale_billing_export, RAW_STOP,
          ("invoices", "issued_at", "at most 35 days before the as-of date"), cost=0),
+    Case("huge_amount", "a subscription line of 999999999999999999999999999.99", huge_amount, PUBLISHED,
+         ("invoice_lines", "out_of_range")),
+    Case("canceled_before_started", "a subscription canceled before it started", canceled_before_started,
+         PUBLISHED, ("subscriptions", "bad_period")),
+    Case("zero_byte_optional_table", "support_tickets.csv of 0 bytes", empty_file("support_tickets"), PUBLISHED,
+         ("support_tickets", "an optional raw table is present", "0 bytes")),
+    Case("zero_byte_required_table", "payments.csv of 0 bytes", empty_file("payments"), RAW_STOP,
+         ("payments", "a required raw table is present", "0 bytes"), cost=0),
     Case("quarantine_share_exceeded", "3 % of invoice lines negative", quarantine_share_exceeded, DBT_STOP,
          ("invoice_lines", "amount", "negative_amount"), cost=1),
     Case("void_month_of_invoices", "every invoice of March 2025 voided", void_month_of_invoices, MART_STOP,
