@@ -125,10 +125,10 @@ def dashboard_server(warehouse: Path | str, log_path: Path | None = None) -> Ite
             wait_until_healthy(base_url, process=process)
             yield base_url
         finally:
-            _stop(process)
+            stop_server(process)
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_server(process: subprocess.Popen) -> None:
     """End the server this module started (its own process group), politely first."""
     if process.poll() is not None:
         return

@@ -15,7 +15,6 @@ import csv
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import duckdb
 import pytest
 
 from churn_warehouse.build import build_and_publish, run_dbt_build
+from churn_warehouse.dashboard_benchmark import stop_server
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 HAND_WORKED_RAW = PROJECT_DIR / "tests" / "fixtures" / "hand_worked" / "raw"
@@ -103,12 +103,7 @@ def serve_and_read_addresses(script: Path, log: Path, **environment: str) -> set
         time.sleep(1)  # Tornado may open its IPv4 and IPv6 sockets one after the other
         return listening_addresses(port)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=20)
+        stop_server(process)
 
 
 def test_dashboard_listens_on_localhost_only_by_default(dashboard_script, tmp_path):
