@@ -7,6 +7,7 @@ last 12 month ends is at least 0.75 and the high tier churns at least 3 times as
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date
 
 import duckdb
@@ -475,3 +476,20 @@ def test_every_window_of_every_snapshot_equals_the_count_straight_from_the_days(
     )[0]
     # Thousands of customer-days, some with every kind of window filled, so the comparison means something.
     assert sizes["snapshots"] > 10000 and sizes["busy"] > 0, sizes
+
+
+def test_health_windows_never_join_a_customer_snapshot_to_the_customers_whole_history(health_build):
+    # Every operator of the windows model (EXPLAIN ANALYZE of its compiled SQL on the built file) handles at most
+    # twice as many rows as its inputs hold: joining each customer-snapshot to all the customer's earlier periods
+    # made about 5 times as many at 36 months, and more with every month of history.
+    compiled = health_build.db_path.parent / "target" / "compiled" / "churn_warehouse" / "models" / "intermediate"
+    sql = (compiled / "health" / "int_customer_health_windows.sql").read_text()
+    with duckdb.connect(str(health_build.db_path), read_only=True) as connection:
+        plan = connection.execute(f"explain analyze {sql}").fetchall()[0][1]
+    largest = max(int(rows.replace(",", "")) for rows in re.findall(r"([\d,]+) rows", plan))
+    inputs = sum(
+        health_build.query(f"select count(*) as n from intermediate.{name}")[0]["n"]
+        for name in ("int_customer_activity_periods", "int_customer_health_daily", "int_customer_mrr_on_snapshot_dates")
+    )
+    assert inputs > 10000 and largest <= 2 * inputs, (largest, inputs)
+

@@ -1,11 +1,11 @@
 -- Per customer active on a snapshot day D: the counts and latest moments the signals need, over the windows of
--- docs/metrics.md ((D - n, D] by UTC date). Every window starts and ends on a probe day, so it is exactly a set of the
--- customer's periods (int_health_periods): each active customer-day is joined to the customer's periods up to D
--- (a few dozen rows per customer, never a customer x day grid) and the windows are conditional sums over them.
-{%- set day_before = {} %}
-{%- for days in [30, 60, 90, 180] %}
-    {%- do day_before.update({days: 'cast(' ~ dbt.dateadd('day', -days, 'active.snapshot_date') ~ ' as date)'}) %}
-{%- endfor %}
+-- docs/metrics.md ((D - n, D] by UTC date). No customer-snapshot is joined to the customer's whole history:
+-- each dated row (a period of activity, a day of the other inputs) is joined, by its date, to the few snapshot
+-- days whose 30- or 90-day windows hold it and to the one snapshot day whose bucket (the days after the previous
+-- snapshot day, up to D) holds it; the to-date figures are running totals over the customer's buckets. The rows
+-- grow with the dated rows and active customer-days, not with their product (DECISIONLOG: health windows).
+{%- set to_date = 'over (partition by customer_id order by snapshot_date '
+    ~ 'rows between unbounded preceding and current row)' %}
 
 with
 
@@ -16,117 +16,226 @@ active as (
     from {{ ref('int_customer_mrr_on_snapshot_dates') }}
 ),
 
-periods as (
-    select * from {{ ref('int_health_periods') }}
-),
-
-first_period as (
-    select min(period_end) as period_end from periods
-),
-
 activity_periods as (
     select * from {{ ref('int_customer_activity_periods') }}
 ),
 
--- The other inputs, from days into periods.
-account_periods as (
-    select
-        daily.customer_id,
-        coalesce(periods.period_end, (select first_period.period_end from first_period)) as period_end,
-        sum(daily.complaints_opened) as complaints_opened,
-        sum(daily.old_unresolved_change) as old_unresolved_change,
-        max(daily.last_failed_charge_at) as last_failed_charge_at,
-        max(daily.last_succeeded_charge_at) as last_succeeded_charge_at,
-        sum(daily.one_off_spend) as one_off_spend,
-        sum(daily.surveys_sent) as surveys_sent,
-        sum(daily.nps_answers) as nps_answers,
-        sum(daily.csat_answers) as csat_answers
-    from {{ ref('int_customer_health_daily') }} as daily
-    left join periods on daily.activity_date = periods.calendar_date
-    group by
-        daily.customer_id,
-        coalesce(periods.period_end, (select first_period.period_end from first_period))
+daily as (
+    select * from {{ ref('int_customer_health_daily') }}
 ),
 
+-- Distinct: the as-of date may also be a month end.
+snapshot_dates as (
+    select distinct snapshot_date from {{ ref('int_health_snapshot_dates') }}
+),
+
+-- Each snapshot day with the snapshot day before it (its bucket starts after it) and the days its windows start after.
+snapshot_days as (
+    select
+        snapshot_date,
+        lag(snapshot_date) over (order by snapshot_date) as previous_snapshot_date,
+        cast({{ dbt.dateadd('day', -30, 'snapshot_date') }} as date) as day_30,
+        cast({{ dbt.dateadd('day', -60, 'snapshot_date') }} as date) as day_60,
+        cast({{ dbt.dateadd('day', -90, 'snapshot_date') }} as date) as day_90,
+        cast({{ dbt.dateadd('day', -180, 'snapshot_date') }} as date) as day_180
+    from snapshot_dates
+),
+
+-- The dates any input row carries (at most one per calendar day).
+fact_dates as (
+    select period_end as fact_date from activity_periods
+    union
+    select activity_date as fact_date from daily
+),
+
+-- Each date with the snapshot day whose bucket holds it (the first snapshot day on or after it).
+bucket_days as (
+    select
+        fact_dates.fact_date,
+        snapshot_days.snapshot_date
+    from fact_dates
+    inner join snapshot_days
+        on
+            fact_dates.fact_date <= snapshot_days.snapshot_date
+            and (
+                snapshot_days.previous_snapshot_date is null
+                or fact_dates.fact_date > snapshot_days.previous_snapshot_date
+            )
+),
+
+-- Each date with the snapshot days D whose windows may hold it ((D - 180, D]), and in which of them it lies.
+window_days as (
+    select
+        fact_dates.fact_date,
+        snapshot_days.snapshot_date,
+        fact_dates.fact_date > snapshot_days.day_30 as in_last_30d,
+        fact_dates.fact_date > snapshot_days.day_60 as in_last_60d,
+        fact_dates.fact_date > snapshot_days.day_90 as in_last_90d
+    from fact_dates
+    inner join snapshot_days
+        on
+            fact_dates.fact_date <= snapshot_days.snapshot_date
+            and fact_dates.fact_date > snapshot_days.day_180
+),
+
+-- D - 30 and D - 60 are probe days, so a period lies wholly inside or outside each 30-day window.
 activity_windows as (
     select
-        active.customer_id,
-        active.snapshot_date,
-        max(activity_periods.last_activity_date) as last_activity_date,
-        {{ sum_within(
-            'activity_periods.activity_events', 'activity_periods.period_end', day_before[30]
-        ) }} as activity_last_30d,
-        {{ sum_within(
-            'activity_periods.activity_events', 'activity_periods.period_end', day_before[60], day_before[30]
-        ) }} as activity_prev_30d,
-        sum(activity_periods.emails_sent) as emails_sent_to_date,
-        max(activity_periods.last_email_engaged_at) as last_email_engaged_at
-    from active
-    inner join activity_periods
-        on
-            active.customer_id = activity_periods.customer_id
-            and active.snapshot_date >= activity_periods.period_end
-    group by active.customer_id, active.snapshot_date
+        activity_periods.customer_id,
+        window_days.snapshot_date,
+        sum(case when window_days.in_last_30d then activity_periods.activity_events else 0 end)
+            as activity_last_30d,
+        sum(case when window_days.in_last_30d then 0 else activity_periods.activity_events end)
+            as activity_prev_30d
+    from activity_periods
+    inner join window_days on activity_periods.period_end = window_days.fact_date
+    where window_days.in_last_60d
+    group by activity_periods.customer_id, window_days.snapshot_date
 ),
 
-account_windows as (
+complaint_windows as (
     select
-        active.customer_id,
-        active.snapshot_date,
-        {{ sum_within(
-            'account_periods.complaints_opened', 'account_periods.period_end', day_before[30]
-        ) }} as complaints_last_30d,
-        {{ sum_within(
-            'account_periods.complaints_opened', 'account_periods.period_end', day_before[60], day_before[30]
-        ) }} as complaints_prev_30d,
-        sum(account_periods.old_unresolved_change) as old_unresolved_complaints,
-        max(account_periods.last_failed_charge_at) as last_failed_charge_at,
-        max(account_periods.last_succeeded_charge_at) as last_succeeded_charge_at,
-        {{ sum_within(
-            'account_periods.one_off_spend', 'account_periods.period_end', day_before[90]
-        ) }} as one_off_spend_last_90d,
-        {{ sum_within(
-            'account_periods.one_off_spend', 'account_periods.period_end', day_before[180], day_before[90]
-        ) }} as one_off_spend_prev_90d,
-        sum(account_periods.surveys_sent) as surveys_sent_to_date,
-        sum(account_periods.nps_answers) as nps_answers_to_date,
-        sum(account_periods.csat_answers) as csat_answers_to_date
+        daily.customer_id,
+        window_days.snapshot_date,
+        sum(case when window_days.in_last_30d then daily.complaints_opened else 0 end) as complaints_last_30d,
+        sum(case when window_days.in_last_30d then 0 else daily.complaints_opened end) as complaints_prev_30d
+    from daily
+    inner join window_days on daily.activity_date = window_days.fact_date
+    where window_days.in_last_60d and daily.complaints_opened != 0
+    group by daily.customer_id, window_days.snapshot_date
+),
+
+spend_windows as (
+    select
+        daily.customer_id,
+        window_days.snapshot_date,
+        sum(case when window_days.in_last_90d then daily.one_off_spend else 0 end) as one_off_spend_last_90d,
+        sum(case when window_days.in_last_90d then 0 else daily.one_off_spend end) as one_off_spend_prev_90d
+    from daily
+    inner join window_days on daily.activity_date = window_days.fact_date
+    where daily.one_off_spend != 0
+    group by daily.customer_id, window_days.snapshot_date
+),
+
+-- Every input row in its bucket, and every active customer-day (so that each has a bucket row), in one shape.
+bucket_rows as (
+    select
+        activity_periods.customer_id,
+        bucket_days.snapshot_date,
+        0 as is_active,
+        activity_periods.last_activity_date,
+        activity_periods.emails_sent,
+        activity_periods.last_email_engaged_at,
+        0 as old_unresolved_change,
+        cast(null as timestamp) as last_failed_charge_at,
+        cast(null as timestamp) as last_succeeded_charge_at,
+        0 as surveys_sent,
+        0 as nps_answers,
+        0 as csat_answers
+    from activity_periods
+    inner join bucket_days on activity_periods.period_end = bucket_days.fact_date
+    union all
+    select
+        daily.customer_id,
+        bucket_days.snapshot_date,
+        0 as is_active,
+        cast(null as date) as last_activity_date,
+        0 as emails_sent,
+        cast(null as timestamp) as last_email_engaged_at,
+        daily.old_unresolved_change,
+        daily.last_failed_charge_at,
+        daily.last_succeeded_charge_at,
+        daily.surveys_sent,
+        daily.nps_answers,
+        daily.csat_answers
+    from daily
+    inner join bucket_days on daily.activity_date = bucket_days.fact_date
+    union all
+    select
+        customer_id,
+        snapshot_date,
+        1 as is_active,
+        cast(null as date) as last_activity_date,
+        0 as emails_sent,
+        cast(null as timestamp) as last_email_engaged_at,
+        0 as old_unresolved_change,
+        cast(null as timestamp) as last_failed_charge_at,
+        cast(null as timestamp) as last_succeeded_charge_at,
+        0 as surveys_sent,
+        0 as nps_answers,
+        0 as csat_answers
     from active
-    inner join account_periods
-        on
-            active.customer_id = account_periods.customer_id
-            and active.snapshot_date >= account_periods.period_end
-    group by active.customer_id, active.snapshot_date
+),
+
+buckets as (
+    select
+        customer_id,
+        snapshot_date,
+        max(is_active) as is_active,
+        max(last_activity_date) as last_activity_date,
+        sum(emails_sent) as emails_sent,
+        max(last_email_engaged_at) as last_email_engaged_at,
+        sum(old_unresolved_change) as old_unresolved_change,
+        max(last_failed_charge_at) as last_failed_charge_at,
+        max(last_succeeded_charge_at) as last_succeeded_charge_at,
+        sum(surveys_sent) as surveys_sent,
+        sum(nps_answers) as nps_answers,
+        sum(csat_answers) as csat_answers
+    from bucket_rows
+    group by customer_id, snapshot_date
+),
+
+-- Up to and including each bucket: everything dated on or before its snapshot day D.
+to_date as (
+    select
+        customer_id,
+        snapshot_date,
+        is_active,
+        max(last_activity_date) {{ to_date }} as last_activity_date,
+        sum(emails_sent) {{ to_date }} as emails_sent_to_date,
+        max(last_email_engaged_at) {{ to_date }} as last_email_engaged_at,
+        sum(old_unresolved_change) {{ to_date }} as old_unresolved_complaints,
+        max(last_failed_charge_at) {{ to_date }} as last_failed_charge_at,
+        max(last_succeeded_charge_at) {{ to_date }} as last_succeeded_charge_at,
+        sum(surveys_sent) {{ to_date }} as surveys_sent_to_date,
+        sum(nps_answers) {{ to_date }} as nps_answers_to_date,
+        sum(csat_answers) {{ to_date }} as csat_answers_to_date
+    from buckets
 ),
 
 final as (
     select
-        active.customer_id,
-        active.snapshot_date,
-        activity_windows.last_activity_date,
+        to_date.customer_id,
+        to_date.snapshot_date,
+        to_date.last_activity_date,
         coalesce(activity_windows.activity_last_30d, 0) as activity_last_30d,
         coalesce(activity_windows.activity_prev_30d, 0) as activity_prev_30d,
-        coalesce(activity_windows.emails_sent_to_date, 0) as emails_sent_to_date,
-        activity_windows.last_email_engaged_at,
-        coalesce(account_windows.complaints_last_30d, 0) as complaints_last_30d,
-        coalesce(account_windows.complaints_prev_30d, 0) as complaints_prev_30d,
-        coalesce(account_windows.old_unresolved_complaints, 0) as old_unresolved_complaints,
-        account_windows.last_failed_charge_at,
-        account_windows.last_succeeded_charge_at,
-        {{ round_money("coalesce(account_windows.one_off_spend_last_90d, 0)") }} as one_off_spend_last_90d,
-        {{ round_money("coalesce(account_windows.one_off_spend_prev_90d, 0)") }} as one_off_spend_prev_90d,
-        coalesce(account_windows.surveys_sent_to_date, 0) as surveys_sent_to_date,
-        coalesce(account_windows.nps_answers_to_date, 0) as nps_answers_to_date,
-        coalesce(account_windows.csat_answers_to_date, 0) as csat_answers_to_date
-    from active
+        to_date.emails_sent_to_date,
+        to_date.last_email_engaged_at,
+        coalesce(complaint_windows.complaints_last_30d, 0) as complaints_last_30d,
+        coalesce(complaint_windows.complaints_prev_30d, 0) as complaints_prev_30d,
+        to_date.old_unresolved_complaints,
+        to_date.last_failed_charge_at,
+        to_date.last_succeeded_charge_at,
+        {{ round_money("coalesce(spend_windows.one_off_spend_last_90d, 0)") }} as one_off_spend_last_90d,
+        {{ round_money("coalesce(spend_windows.one_off_spend_prev_90d, 0)") }} as one_off_spend_prev_90d,
+        to_date.surveys_sent_to_date,
+        to_date.nps_answers_to_date,
+        to_date.csat_answers_to_date
+    from to_date
     left join activity_windows
         on
-            active.customer_id = activity_windows.customer_id
-            and active.snapshot_date = activity_windows.snapshot_date
-    left join account_windows
+            to_date.customer_id = activity_windows.customer_id
+            and to_date.snapshot_date = activity_windows.snapshot_date
+    left join complaint_windows
         on
-            active.customer_id = account_windows.customer_id
-            and active.snapshot_date = account_windows.snapshot_date
+            to_date.customer_id = complaint_windows.customer_id
+            and to_date.snapshot_date = complaint_windows.snapshot_date
+    left join spend_windows
+        on
+            to_date.customer_id = spend_windows.customer_id
+            and to_date.snapshot_date = spend_windows.snapshot_date
+    where to_date.is_active = 1
 )
 
 select * from final
