@@ -32,6 +32,9 @@ ACTIVITY_TERMS: tuple[str, ...] = ("log_activity_last_30d", "log_activity_prev_3
 
 INTERCEPT = "intercept"
 
+PATTERN_COUNT = "customer_snapshots"
+"""Column of pre-aggregated training rows: how many customer-month ends share the row's pattern."""
+
 FIT_COLUMNS: dict[str, str] = {
     "snapshot_date": "datetime64[us]",
     "term": "string",
@@ -127,7 +130,9 @@ def fit_logistic_by_snapshot(
     """One logistic fit per snapshot day D, on the rows whose outcome was known by D.
 
     `training_rows`: one row per customer and past month end, with the signal booleans, the activity counts,
-    `churned` (bool) and `outcome_known_on` (the third month end after the row's day). `snapshot_dates`:
+    `churned` (bool) and `outcome_known_on` (the third month end after the row's day); or, with a column
+    `customer_snapshots`, one row per distinct pattern of those with how many such rows it stands for (the same
+    fits, from far fewer rows: dbt model int_health_training_patterns). `snapshot_dates`:
     column `snapshot_date`. Returns one row per snapshot day and term (intercept first) with the coefficient,
     the training rows and the churners it was fitted on. A day whose known outcomes hold fewer than
     `min_churned` churners or non-churners gets no rows (its scores fall back to the weighted score).
@@ -139,8 +144,10 @@ def fit_logistic_by_snapshot(
     patterns = pd.DataFrame(design_matrix(training_rows, terms), columns=terms)
     patterns["churned"] = training_rows["churned"].astype(bool).to_numpy().astype(float)
     patterns["known_on"] = pd.to_datetime(training_rows["outcome_known_on"]).to_numpy()
+    counted = PATTERN_COUNT in training_rows
+    patterns["rows"] = training_rows[PATTERN_COUNT].to_numpy(dtype="int64") if counted else 1
     # Sorted groups: the fit sees the same rows in the same order whatever order the engine returned them in.
-    patterns = patterns.groupby(list(patterns.columns), sort=True).size().reset_index(name="rows")
+    patterns = patterns.groupby(terms + ["churned", "known_on"], sort=True)["rows"].sum().reset_index()
     known_on = patterns["known_on"].to_numpy()
     features = patterns[terms].to_numpy()
     churned = patterns["churned"].to_numpy()

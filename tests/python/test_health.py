@@ -134,6 +134,22 @@ def test_each_snapshot_is_fitted_only_on_outcomes_known_by_that_day():
     assert not np.allclose(coefficients(fits, june), coefficients(refits, june))
 
 
+def test_patterns_with_counts_give_exactly_the_fits_of_the_rows_they_count():
+    # int_health_training_patterns hands the model each distinct pattern once with customer_snapshots, its count.
+    rows = simulated_rows(8_000, 7, -1.0, {"inactive": 1.5, "log_activity_prev_30d": 0.3})
+    rows["activity_last_30d"] = rows["activity_last_30d"] % 4
+    rows["activity_prev_30d"] = rows["activity_prev_30d"] % 3
+    rows[list(SIGNALS[4:])] = False
+    rows["outcome_known_on"] = pd.to_datetime(np.where(np.arange(len(rows)) % 3 == 0, "2024-03-31", "2024-06-30"))
+    days = pd.DataFrame({"snapshot_date": pd.to_datetime(["2024-04-30", "2024-06-30"])})
+    patterns = rows.groupby(list(rows.columns)).size().reset_index(name="customer_snapshots")
+    assert len(patterns) < len(rows) / 4
+    for use_activity in (True, False):
+        from_rows = fit_logistic_by_snapshot(rows, days, use_activity=use_activity)
+        from_patterns = fit_logistic_by_snapshot(patterns.sample(frac=1, random_state=1), days, use_activity=use_activity)
+        pd.testing.assert_frame_equal(from_rows, from_patterns)
+
+
 def test_fits_list_the_intercept_then_the_signals_then_the_activity_terms():
     rows = simulated_rows(3_000, 6, -1.0, {"inactive": 1.0})
     rows["outcome_known_on"] = pd.Timestamp("2024-01-31")
@@ -493,3 +509,19 @@ def test_health_windows_never_join_a_customer_snapshot_to_the_customers_whole_hi
     )
     assert inputs > 10000 and largest <= 2 * inputs, (largest, inputs)
 
+
+def test_fits_from_the_training_patterns_equal_fits_on_every_customer_month_end(health_build):
+    with duckdb.connect(str(health_build.db_path), read_only=True) as connection:
+        rows = connection.sql(
+            "select * from intermediate.int_customer_health_signals"
+            " inner join intermediate.int_customer_health_outcomes using (customer_id, snapshot_date)"
+        ).df()
+        days = connection.sql("select * from intermediate.int_health_snapshot_dates").df()
+        patterns = connection.sql("select * from intermediate.int_health_training_patterns").df()
+        built = connection.sql("select * from intermediate.int_health_logistic_fits order by snapshot_date, term_order").df()
+    # The model reads 13 columns, one row per distinct pattern (at 100,000 customers about 1 in 6 of the rows).
+    assert len(patterns.columns) == 13 and len(patterns) < len(rows)
+    assert patterns["customer_snapshots"].sum() == len(rows)
+    expected = fit_logistic_by_snapshot(rows, days, use_activity=True, l2=1.0, min_churned=10)
+    assert len(built) > 100
+    pd.testing.assert_frame_equal(built, expected, check_dtype=False)

@@ -1,0 +1,49 @@
+-- What the logistic risk model is fitted on, and nothing more: the customer-month ends with a known outcome,
+-- grouped into distinct patterns (the eight signals, the two activity counts, churned and the day the outcome
+-- became known) with how many customer-month ends share each. Far fewer rows and columns than the signals.
+with
+
+signals as (
+    select * from {{ ref('int_customer_health_signals') }}
+),
+
+outcomes as (
+    select * from {{ ref('int_customer_health_outcomes') }}
+),
+
+final as (
+    select
+        outcomes.outcome_known_on,
+        outcomes.churned,
+        signals.inactive,
+        signals.usage_drop,
+        signals.spend_decline,
+        signals.survey_silence,
+        signals.detractor,
+        signals.complaints_rising,
+        signals.payment_failing,
+        signals.email_disengaged,
+        cast(signals.activity_last_30d as {{ dbt.type_bigint() }}) as activity_last_30d,
+        cast(signals.activity_prev_30d as {{ dbt.type_bigint() }}) as activity_prev_30d,
+        count(*) as customer_snapshots
+    from signals
+    inner join outcomes
+        on
+            signals.customer_id = outcomes.customer_id
+            and signals.snapshot_date = outcomes.snapshot_date
+    group by
+        outcomes.outcome_known_on,
+        outcomes.churned,
+        signals.inactive,
+        signals.usage_drop,
+        signals.spend_decline,
+        signals.survey_silence,
+        signals.detractor,
+        signals.complaints_rising,
+        signals.payment_failing,
+        signals.email_disengaged,
+        cast(signals.activity_last_30d as {{ dbt.type_bigint() }}),
+        cast(signals.activity_prev_30d as {{ dbt.type_bigint() }})
+)
+
+select * from final
