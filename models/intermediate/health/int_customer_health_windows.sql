@@ -4,7 +4,7 @@
 -- days whose 30- or 90-day windows hold it and to the one snapshot day whose bucket (the days after the previous
 -- snapshot day, up to D) holds it; the to-date figures are running totals over the customer's buckets. The rows
 -- grow with the dated rows and active customer-days, not with their product (DECISIONLOG: health windows).
-{%- set to_date = 'over (partition by customer_id order by snapshot_date '
+{%- set running = 'over (partition by customer_id order by snapshot_date '
     ~ 'rows between unbounded preceding and current row)' %}
 
 with
@@ -186,56 +186,56 @@ buckets as (
 ),
 
 -- Up to and including each bucket: everything dated on or before its snapshot day D.
-to_date as (
+running_totals as (
     select
         customer_id,
         snapshot_date,
         is_active,
-        max(last_activity_date) {{ to_date }} as last_activity_date,
-        sum(emails_sent) {{ to_date }} as emails_sent_to_date,
-        max(last_email_engaged_at) {{ to_date }} as last_email_engaged_at,
-        sum(old_unresolved_change) {{ to_date }} as old_unresolved_complaints,
-        max(last_failed_charge_at) {{ to_date }} as last_failed_charge_at,
-        max(last_succeeded_charge_at) {{ to_date }} as last_succeeded_charge_at,
-        sum(surveys_sent) {{ to_date }} as surveys_sent_to_date,
-        sum(nps_answers) {{ to_date }} as nps_answers_to_date,
-        sum(csat_answers) {{ to_date }} as csat_answers_to_date
+        max(last_activity_date) {{ running }} as last_activity_date,
+        sum(emails_sent) {{ running }} as emails_sent_to_date,
+        max(last_email_engaged_at) {{ running }} as last_email_engaged_at,
+        sum(old_unresolved_change) {{ running }} as old_unresolved_complaints,
+        max(last_failed_charge_at) {{ running }} as last_failed_charge_at,
+        max(last_succeeded_charge_at) {{ running }} as last_succeeded_charge_at,
+        sum(surveys_sent) {{ running }} as surveys_sent_to_date,
+        sum(nps_answers) {{ running }} as nps_answers_to_date,
+        sum(csat_answers) {{ running }} as csat_answers_to_date
     from buckets
 ),
 
 final as (
     select
-        to_date.customer_id,
-        to_date.snapshot_date,
-        to_date.last_activity_date,
+        running_totals.customer_id,
+        running_totals.snapshot_date,
+        running_totals.last_activity_date,
         coalesce(activity_windows.activity_last_30d, 0) as activity_last_30d,
         coalesce(activity_windows.activity_prev_30d, 0) as activity_prev_30d,
-        to_date.emails_sent_to_date,
-        to_date.last_email_engaged_at,
+        running_totals.emails_sent_to_date,
+        running_totals.last_email_engaged_at,
         coalesce(complaint_windows.complaints_last_30d, 0) as complaints_last_30d,
         coalesce(complaint_windows.complaints_prev_30d, 0) as complaints_prev_30d,
-        to_date.old_unresolved_complaints,
-        to_date.last_failed_charge_at,
-        to_date.last_succeeded_charge_at,
+        running_totals.old_unresolved_complaints,
+        running_totals.last_failed_charge_at,
+        running_totals.last_succeeded_charge_at,
         {{ round_money("coalesce(spend_windows.one_off_spend_last_90d, 0)") }} as one_off_spend_last_90d,
         {{ round_money("coalesce(spend_windows.one_off_spend_prev_90d, 0)") }} as one_off_spend_prev_90d,
-        to_date.surveys_sent_to_date,
-        to_date.nps_answers_to_date,
-        to_date.csat_answers_to_date
-    from to_date
+        running_totals.surveys_sent_to_date,
+        running_totals.nps_answers_to_date,
+        running_totals.csat_answers_to_date
+    from running_totals
     left join activity_windows
         on
-            to_date.customer_id = activity_windows.customer_id
-            and to_date.snapshot_date = activity_windows.snapshot_date
+            running_totals.customer_id = activity_windows.customer_id
+            and running_totals.snapshot_date = activity_windows.snapshot_date
     left join complaint_windows
         on
-            to_date.customer_id = complaint_windows.customer_id
-            and to_date.snapshot_date = complaint_windows.snapshot_date
+            running_totals.customer_id = complaint_windows.customer_id
+            and running_totals.snapshot_date = complaint_windows.snapshot_date
     left join spend_windows
         on
-            to_date.customer_id = spend_windows.customer_id
-            and to_date.snapshot_date = spend_windows.snapshot_date
-    where to_date.is_active = 1
+            running_totals.customer_id = spend_windows.customer_id
+            and running_totals.snapshot_date = spend_windows.snapshot_date
+    where running_totals.is_active = 1
 )
 
 select * from final
