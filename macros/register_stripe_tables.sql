@@ -42,9 +42,41 @@
     {%- endfor -%}
 {% endmacro %}
 
-{#- The relation of a Stripe table in `stripe_schema`, or none when the table is absent. -#}
+{#- The relation of a Stripe table in `stripe_schema` (a source, so that models depend on it), or none when absent. -#}
 {% macro stripe_relation(table_name) %}
-    {{ return(adapter.get_relation(database=target.database, schema=var('stripe_schema'), identifier=table_name)) }}
+    {{ return(source('stripe', table_name) if table_name in stripe_present_columns() else none) }}
+{% endmacro %}
+
+{#-
+    The Stripe tables present in `stripe_schema`, each with its lower-case column names. Read from the
+    information schema with run_query: the adapter's relation cache would open a transaction in the
+    on-run-start hook, and the hook's views would be rolled back with it.
+-#}
+{% macro stripe_present_columns() %}
+    {{ return(adapter.dispatch('stripe_present_columns', 'churn_warehouse')()) }}
+{% endmacro %}
+
+{% macro default__stripe_present_columns() %}
+    {%- set found = {} -%}
+    {%- set rows = run_query(
+        "select lower(table_name), lower(column_name) from information_schema.columns where table_schema = '"
+        ~ var('stripe_schema') ~ "' and table_catalog = '" ~ target.database ~ "' order by ordinal_position"
+    ).rows -%}
+    {%- for row in rows if row[0] in stripe_tables() -%}
+        {%- do found.setdefault(row[0], []).append(row[1]) -%}
+    {%- endfor -%}
+    {{ return(found) }}
+{% endmacro %}
+
+{% macro spark__stripe_present_columns() %}
+    {%- set found = {} -%}
+    {%- for table_name in stripe_tables() -%}
+        {%- set relation = adapter.get_relation(database=none, schema=var('stripe_schema'), identifier=table_name) -%}
+        {%- if relation is not none -%}
+            {%- do found.update({table_name: adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(found) }}
 {% endmacro %}
 
 {#- Where a Stripe table was looked for, for messages. -#}
@@ -58,18 +90,19 @@
 
 {#- The Stripe tables this build reads: every present table but the unread ones of stripe_alternatives(). -#}
 {% macro stripe_tables_read() %}
+    {%- set present = stripe_present_columns() -%}
     {%- set read = [] -%}
     {%- set unread = [] -%}
     {%- for group in stripe_alternatives() -%}
         {%- set first = namespace(name=none) -%}
-        {%- for name in group if first.name is none and stripe_relation(name) is not none -%}
+        {%- for name in group if first.name is none and name in present -%}
             {%- set first.name = name -%}
         {%- endfor -%}
         {%- for name in group if name != first.name -%}
             {%- do unread.append(name) -%}
         {%- endfor -%}
     {%- endfor -%}
-    {%- for name in stripe_tables() if name not in unread and stripe_relation(name) is not none -%}
+    {%- for name in stripe_tables() if name not in unread and name in present -%}
         {%- do read.append(name) -%}
     {%- endfor -%}
     {{ return(read) }}
@@ -77,6 +110,7 @@
 
 {% macro check_stripe_tables() %}
     {%- set tables = stripe_tables() -%}
+    {%- set present_columns = stripe_present_columns() -%}
     {%- set read = stripe_tables_read() -%}
     {%- set problems = [] -%}
     {%- if 'subscription_history' not in read and 'subscription' not in read -%}
@@ -88,10 +122,7 @@
     {%- endfor -%}
     {%- for name in read -%}
         {%- set spec = tables[name] -%}
-        {%- set present = [] -%}
-        {%- for column in adapter.get_columns_in_relation(stripe_relation(name)) -%}
-            {%- do present.append(column.name | lower) -%}
-        {%- endfor -%}
+        {%- set present = present_columns[name] -%}
         {%- for column in spec['columns'] if column not in present -%}
             {%- do problems.append("Stripe table '" ~ name ~ "' lacks the required column '" ~ column ~ "' (read from "
                 ~ stripe_expected_at(name) ~ ")") -%}
