@@ -4,7 +4,8 @@ The base is the hand-worked Stripe fixture (tests/fixtures/stripe_hand_worked). 
 quarantine case breaks the same copy of it with rows of its own (distinct ids, no side effects on other
 rows) and one build selected up to marts.raw_row_accounting checks all of them; the cases that stop the
 build share one more build (the Stripe check names every missing table and column in one message), and a
-third, selected up to quarantine_plans, shows the per-Stripe-table quarantine limit.
+third, selected up to quarantine_payments, shows the per-Stripe-table quarantine limit. The three builds
+read the same raw path with the same vars in the same target directory, so dbt parses the project once.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from conftest import BuildOutcome
 from churn_warehouse.build import run_dbt_build
 
 FIXTURE_RAW = Path(__file__).resolve().parents[1] / "fixtures" / "stripe_hand_worked" / "raw"
-BASE_VARS = {"raw_format": "csv", "as_of_date": "2024-04-10", "billing_source": "stripe"}
+# A high limit, so that the quarantine cases pass; the limit case breaks a whole Stripe table.
+BASE_VARS = {"raw_format": "csv", "as_of_date": "2024-04-10", "billing_source": "stripe", "max_quarantine_share": 0.9}
 # The base fixture's own quarantined rows (its README): the day-interval price and its line.
 BASE_QUARANTINE = Counter({("price", "unsupported_interval"): 1, ("invoice_line_item", "unsupported_interval"): 1})
 CONTRACT_TABLE = {"customer": "customers", "price": "plans", "subscription_history": "subscriptions",
@@ -142,21 +144,34 @@ QUARANTINE_CASES: list[Callable[[Path], Expected]] = [
 ]
 
 
-def build(raw: Path, work_dir: Path, select: list[str], **dbt_vars: object) -> BuildOutcome:
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for every build of this module: raw files under raw/, dbt's target beside them."""
+    return tmp_path_factory.mktemp("stripe_catalogue")
+
+
+def fresh_raw(workspace: Path) -> Path:
+    """A clean copy of the fixture at the same path every time."""
+    raw = workspace / "raw"
+    shutil.rmtree(raw, ignore_errors=True)
+    shutil.copytree(FIXTURE_RAW, raw)
+    return raw
+
+
+def build(workspace: Path, select: list[str]) -> BuildOutcome:
     result = run_dbt_build(
-        work_dir / "warehouse.duckdb", {"raw_path": str(raw), **BASE_VARS, **dbt_vars}, work_dir=work_dir,
-        echo=False, extra_args=["--exclude-resource-type", "unit_test", "--select", *select],
+        workspace / "warehouse.duckdb", {"raw_path": str(workspace / "raw"), **BASE_VARS}, work_dir=workspace,
+        echo=False,
+        extra_args=["--exclude-resource-type", "unit_test", "--indirect-selection", "cautious", "--select", *select],
     )
     return BuildOutcome(ok=result.ok, output=result.output, db_path=result.db_path)
 
 
 @pytest.fixture(scope="module")
-def broken_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildOutcome, Path, dict[str, Expected]]:
-    raw = tmp_path_factory.mktemp("stripe_catalogue") / "raw"
-    shutil.copytree(FIXTURE_RAW, raw)
+def broken_build(workspace: Path) -> tuple[BuildOutcome, Path, dict[str, Expected]]:
+    raw = fresh_raw(workspace)
     per_case = {case.__name__: case(raw) for case in QUARANTINE_CASES}
-    outcome = build(raw, raw.parent, ["+raw_row_accounting", "+assert_raw_rows_all_accounted_for"],
-                    max_quarantine_share=0.9)
+    outcome = build(workspace, ["+raw_row_accounting", "+assert_raw_rows_all_accounted_for"])
     if not outcome.ok:
         pytest.fail("the build of the broken Stripe fixture failed:\n" + outcome.output[-4000:], pytrace=False)
     return outcome, raw, per_case
@@ -223,12 +238,12 @@ STOP_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
 
 
 @pytest.fixture(scope="module")
-def stopped_build(tmp_path_factory: pytest.TempPathFactory) -> BuildOutcome:
-    raw = tmp_path_factory.mktemp("stripe_stop") / "raw"
-    shutil.copytree(FIXTURE_RAW, raw)
+def stopped_build(workspace: Path, broken_build: tuple[BuildOutcome, Path, dict[str, Expected]]) -> BuildOutcome:
+    """After the quarantine build (which reads the same raw path, so it must come first)."""
+    raw = fresh_raw(workspace)
     for breaks, _ in STOP_CASES.values():
         breaks(raw)
-    return build(raw, raw.parent, ["stg_raw_row_counts"])
+    return build(workspace, ["stg_raw_row_counts"])
 
 
 @pytest.mark.parametrize("case", list(STOP_CASES))
@@ -238,10 +253,15 @@ def test_missing_stripe_table_or_column_stops_the_build_naming_it(stopped_build:
     assert "billing_source='stripe'" in stopped_build.output
 
 
-def test_quarantine_limit_holds_per_stripe_table(tmp_path: Path) -> None:
-    """One of the four non-excluded prices is quarantined (25 %, above the default 1 %): the stop names `price`."""
-    outcome = build(FIXTURE_RAW, tmp_path, ["+quarantine_plans"])
+def test_quarantine_limit_holds_per_stripe_table(workspace: Path, stopped_build: BuildOutcome) -> None:
+    """The only live refund does not convert: 1 of 1 refund rows (100 %) is above the limit of 0.9, while
+    payments as a whole (charges and refunds) would be 1 of 9. The two excluded refunds count for neither."""
+    raw = fresh_raw(workspace)
+    header, refunds = read_rows(raw, "refund")
+    write_rows(raw, "refund", header, [{**r, "amount": "ten"} if r["id"] == "re_a2" else r for r in refunds])
+    outcome = build(workspace, ["+quarantine_payments"])
     assert not outcome.ok
-    assert "Quarantine limit passed for raw table 'price' (Stripe, read as plans): 1 of 4 rows" in outcome.output, (
+    assert "Quarantine limit passed for raw table 'refund' (Stripe, read as payments): 1 of 1 rows" in outcome.output, (
         outcome.output[-3000:])
-    assert "reason unsupported_interval: 1 row" in outcome.output
+    assert "column amount: 1 row does not cast to decimal, e.g. payment_id=re_a2 amount='not whole minor units: ten'" in (
+        outcome.output)
