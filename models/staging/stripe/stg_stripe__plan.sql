@@ -1,0 +1,1 @@
+{{ stripe_plan_rows('plan', 'amount', 'interval', 'interval_count') }}
