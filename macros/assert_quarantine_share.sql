@@ -9,8 +9,9 @@
     {%- if execute -%}
         {%- set limit = var('max_quarantine_share') | float -%}
         {%- set checked = ref('base_' ~ table_name) -%}
+        {#- Raw rows are counted in the raw table: base_events holds only the events that needed a decision. -#}
         {%- set totals = run_query(
-            "select sum(raw_copies), coalesce(sum(case when quarantine_reason is not null then 1 else 0 end), 0) from " ~ checked
+            "select (select count(*) from " ~ source('raw', table_name) ~ "), coalesce(sum(case when quarantine_reason is not null then 1 else 0 end), 0) from " ~ checked
         ).rows[0] -%}
         {%- set raw_rows = totals[0] or 0 -%}
         {%- set quarantined = totals[1] or 0 -%}
