@@ -4,12 +4,10 @@
 -- Incremental on DuckDB: a run re-reads only the events on or after (latest day held - incremental_lookback_days)
 -- and replaces those days; an empty table (every ordinary build) or --full-refresh reads everything. Server
 -- targets rebuild it in full.
-{%- set lookback = var('incremental_lookback_days') | int %}
-{%- set window_start = dbt.dateadd('day', -lookback, '(select max(event_date) from ' ~ this ~ ')') %}
 {{ config(
     materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='replace_window',
-    incremental_predicates=['event_date >= cast(' ~ window_start ~ ' as date)'],
+    meta={'window_column': 'event_date'},
 ) }}
 
 with
@@ -22,7 +20,7 @@ events as (
         cast(occurred_at as date) as event_date
     from {{ ref('stg_events') }}
     {%- if is_incremental() %}
-        {%- set start = run_query('select cast(' ~ window_start ~ ' as date)').columns[0].values()[0] if execute %}
+        {%- set start = run_query('select ' ~ incremental_window_start(this, 'event_date')).columns[0].values()[0] if execute %}
         {%- if start %}
     where occurred_at >= cast('{{ start }}' as timestamp)
         {%- endif %}
