@@ -3,16 +3,12 @@
 -- seen once is not copied here: stg_events reads it straight from the raw table.
 with
 
-source as (
-    select * from {{ source('raw', 'events') }}
-),
-
 customers as (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
 collapsed as (
-    {{ collapse_exact_duplicates('source', 'events') }}
+    {{ collapse_exact_duplicates(source('raw', 'events'), 'events') }}
 ),
 
 typed as (
