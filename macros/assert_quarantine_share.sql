@@ -11,8 +11,12 @@
         {%- set checked = ref('base_' ~ table_name) -%}
         {#- Stripe route: the limit holds per Stripe table (source_table), excluded rows left out of both counts. -#}
         {%- set by_source = reads_stripe() and is_billing_table(table_name) -%}
+        {#- On the contract route raw rows are counted in the raw table: base_events holds only the events that
+            needed a decision. -#}
+        {%- set raw_count = "sum(raw_copies)" if by_source
+            else "(select count(*) from " ~ source('raw', table_name) ~ ")" -%}
         {%- set groups = run_query(
-            "select " ~ ("source_table" if by_source else "'" ~ table_name ~ "'") ~ ", sum(raw_copies),"
+            "select " ~ ("source_table" if by_source else "'" ~ table_name ~ "'") ~ ", " ~ raw_count ~ ","
             ~ " coalesce(sum(case when quarantine_reason is not null then 1 else 0 end), 0) from " ~ checked
             ~ " group by 1 order by 1"
         ).rows -%}

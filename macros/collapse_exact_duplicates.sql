@@ -1,52 +1,48 @@
 {#-
     The distinct raw rows of `table_name` (its contract columns) with `raw_copies`, how many times each
     appeared, and `key_rows`, how many distinct rows share its key. Most keys appear once: those rows pass
-    straight through, and only the rows of repeated (or null) keys are grouped, which keeps a large events
-    table fast.
+    straight through (an anti-join against the few repeated keys, never the table against itself), and only
+    the rows of repeated (or null) keys are grouped, which keeps a large events table fast. `relation` is read
+    three times: pass the raw relation itself for a large table, since an engine may copy a CTE read twice.
 -#}
 {% macro collapse_exact_duplicates(relation, table_name) -%}
     {%- set spec = table_spec(table_name) -%}
     {%- set columns = spec['columns'] | map(attribute=0) | list -%}
-    {%- set source_columns = [] -%}
-    {%- for column in columns -%}
-        {%- do source_columns.append(relation ~ '.' ~ column) -%}
+    {%- set key_matches = [] -%}
+    {%- set null_key = [] -%}
+    {%- for key in spec['key'] -%}
+        {%- do key_matches.append('raw_rows.' ~ key ~ ' = repeated_keys.' ~ key) -%}
+        {%- do null_key.append('raw_rows.' ~ key ~ ' is null') -%}
     {%- endfor -%}
+    {%- set is_repeated -%}
+        {{ null_key | join(' or ') }}
+        or exists (select 1 from repeated_keys where {{ key_matches | join(' and ') }})
+    {%- endset -%}
     with
 
-    key_counts as (
-        select
-            {{ column_list(spec['key'], 12) }},
-            count(*) as raw_key_rows
+    repeated_keys as (
+        select {{ spec['key'] | join(', ') }}
         from {{ relation }}
         group by {{ spec['key'] | join(', ') }}
+        having count(*) > 1
     ),
 
     repeated as (
         select
-            {{ column_list(source_columns, 12) }},
+            {{ column_list(columns, 12) }},
             count(*) as raw_copies
-        from {{ relation }}
-        left join key_counts
-            on
-            {%- for key in spec['key'] %}
-                {{ "and " if not loop.first }}{{ relation }}.{{ key }} = key_counts.{{ key }}
-            {%- endfor %}
-        where key_counts.raw_key_rows is null or key_counts.raw_key_rows > 1
+        from {{ relation }} as raw_rows
+        where {{ is_repeated }}
         group by
-            {{ column_list(source_columns, 12) }}
+            {{ column_list(columns, 12) }}
     )
 
     select
-        {{ column_list(source_columns) }},
+        {{ column_list(columns) }},
         1 as raw_copies,
         1 as key_rows
-    from {{ relation }}
-    inner join key_counts
-        on
-        {%- for key in spec['key'] %}
-            {{ "and " if not loop.first }}{{ relation }}.{{ key }} = key_counts.{{ key }}
-        {%- endfor %}
-    where key_counts.raw_key_rows = 1
+    from {{ relation }} as raw_rows
+    where not ({{ is_repeated }})
     union all
     select
         {{ column_list(columns) }},

@@ -3,8 +3,9 @@
     quarantine rules need: `has_null_key`, `has_bad_type` (a value that did not cast), `key_rows`, and the
     raw values under `raw__<column>` (kept as text for the rows that end in quarantine).
     `source_relation` is the raw table itself: columns it already stores as timestamps skip text parsing.
+    With `with_checks=false` only the typed contract columns are returned (rows already known to pass).
 -#}
-{% macro typed_raw_rows(relation, table_name, source_relation) -%}
+{% macro typed_raw_rows(relation, table_name, source_relation, with_checks=true) -%}
     {%- set spec = table_spec(table_name) -%}
     {%- set source_types = {} -%}
     {%- if execute -%}
@@ -28,6 +29,11 @@
     {%- for column, contract_type in typed_columns -%}
         {%- do bad_types.append('(' ~ column ~ ' is not null and ' ~ cast_raw(column, contract_type, source_types.get(column)) ~ ' is null)') -%}
     {%- endfor -%}
+    {%- if not with_checks %}
+    select
+        {{ column_list(expressions[:spec['columns'] | length]) }}
+    from {{ relation }}
+    {%- else %}
     select
         {{ column_list(expressions) }},
         raw_copies,
@@ -35,4 +41,5 @@
         {{ null_keys | join(' or ') }} as has_null_key,
         {{ bad_types | join(' or ') }} as has_bad_type
     from {{ relation }}
+    {%- endif %}
 {%- endmacro %}

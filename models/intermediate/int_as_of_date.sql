@@ -1,9 +1,10 @@
--- One row: the as-of date of this build: the dbt var `as_of_date`, or else
--- the latest event or invoice date not after today (UTC).
+-- One row: the as-of date of this build: the dbt var `as_of_date`, or else the latest event or invoice date not
+-- after today (UTC). The events' date comes from one cheap scan of the raw events (stg_latest_event_date), so
+-- this model and the billing marts do not wait for the events models.
 with
 
 events as (
-    select cast(occurred_at as date) as activity_date from {{ ref('stg_events') }}
+    select latest_event_date as activity_date from {{ ref('stg_latest_event_date') }}
 ),
 
 invoices as (

@@ -1,11 +1,13 @@
 -- Where every raw row went: staged, quarantined with a reason, collapsed into an identical row, or (Stripe
 -- route) excluded as not business data. Stripe rows are counted per Stripe table (`source_table`).
+-- base_events holds only the events that needed a decision, so the staged events are counted in their daily
+-- aggregate: a stale incremental aggregate then breaks the accounting identity instead of hiding.
 {%- set stripe_billing = reads_stripe() %}
 
 with
 
 checked as (
-    {%- for table_name in raw_contract() %}
+    {%- for table_name in raw_contract() if table_name != 'events' %}
         {%- set by_source = stripe_billing and is_billing_table(table_name) %}
         select
             {{ 'source_table' if by_source else "'" ~ table_name ~ "'" }} as table_name,
@@ -18,7 +20,18 @@ checked as (
     {%- endfor %}
 ),
 
-outcomes as (
+decided_events as (
+    select
+        quarantine_reason,
+        raw_copies
+    from {{ ref('base_events') }}
+),
+
+events_daily as (
+    select events from {{ ref('int_customer_events_daily') }}
+),
+
+event_outcomes as (
     select
         table_name,
         case when quarantine_reason is null then 'staged' else 'quarantined' end as outcome,
@@ -58,6 +71,13 @@ outcomes as (
         from {{ ref('stg_stripe__subscription_item') }}
         where exclusion_reason is null
     {%- endif %}
+    union all
+    select
+        'events' as table_name,
+        outcome,
+        reason,
+        row_count
+    from event_outcomes
 )
 
 select * from outcomes

@@ -19,12 +19,7 @@ customers as (
 
 -- E-mails sent, numbered per customer in time order: the k-th most recent on D is number (sent by D) - k + 1.
 emails_sent as (
-    select
-        customer_id,
-        occurred_at as sent_at,
-        row_number() over (partition by customer_id order by occurred_at, event_id) as send_number
-    from {{ ref('stg_events') }}
-    where event_name = 'email_sent'
+    select * from {{ ref('int_customer_email_sends') }}
 ),
 
 surveys as (

@@ -1,15 +1,14 @@
+-- Only the events that need a decision: every distinct raw row whose key is null or repeated (exact copies
+-- collapsed, `raw_copies` counts them) and every single row that breaks a quarantine rule. A well-formed event
+-- seen once is not copied here: stg_events reads it straight from the raw table.
 with
-
-source as (
-    select * from {{ source('raw', 'events') }}
-),
 
 customers as (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
 collapsed as (
-    {{ collapse_exact_duplicates('source', 'events') }}
+    {{ collapse_exact_duplicates(source('raw', 'events'), 'events') }}
 ),
 
 typed as (
@@ -29,7 +28,12 @@ checked as (
                 then 'orphan_customer'
         end as quarantine_reason
     from typed
+),
+
+needing_a_decision as (
+    select * from checked
+    where quarantine_reason is not null or raw_copies > 1
 )
 
 select {{ checked_raw_columns('events') }}
-from checked
+from needing_a_decision
