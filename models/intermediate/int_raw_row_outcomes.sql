@@ -33,6 +33,35 @@ events_daily as (
 
 event_outcomes as (
     select
+        'staged' as outcome,
+        cast(null as {{ dbt.type_string() }}) as reason,
+        sum(events) as row_count
+    from events_daily
+    having count(*) > 0
+    union all
+    select
+        'quarantined' as outcome,
+        quarantine_reason as reason,
+        count(*) as row_count
+    from decided_events
+    where quarantine_reason is not null
+    group by quarantine_reason
+    union all
+    -- One line whenever the table has rows, as for the other tables (0 when nothing was collapsed).
+    select
+        'collapsed_duplicate' as outcome,
+        cast(null as {{ dbt.type_string() }}) as reason,
+        sum(raw_copies - 1) as row_count
+    from (
+        select raw_copies from decided_events
+        union all
+        select 1 as raw_copies from events_daily
+    ) as event_rows
+    having count(*) > 0
+),
+
+outcomes as (
+    select
         table_name,
         case when quarantine_reason is null then 'staged' else 'quarantined' end as outcome,
         quarantine_reason as reason,
