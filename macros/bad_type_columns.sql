@@ -3,14 +3,14 @@
     the rows quarantined as `bad_type`, with the count and up to three keys and raw values.
 -#}
 {% macro bad_type_columns(table_name) %}
-    {%- set spec = raw_contract()[table_name] -%}
-    {%- set raw_relation = source('raw', table_name) -%}
+    {%- set spec = table_spec(table_name) -%}
+    {%- set raw_relation = billing_relation(table_name) -%}
     {%- set typed_columns = spec['columns'] | rejectattr(1, 'equalto', 'text') | list -%}
     {%- set failing -%}
         with
 
         source as (
-            select * from {{ raw_relation }}
+            {{ billing_rows(table_name) }}
         ),
 
         collapsed as (

@@ -7,6 +7,8 @@
 {% macro check_sql_vars() %}
     {%- set patterns = [
         ('raw_schema', '[A-Za-z_][A-Za-z0-9_]*', 'a plain schema name (letters, digits and _; no digit first)'),
+        ('stripe_schema', '[A-Za-z_][A-Za-z0-9_]*', 'a plain schema name (letters, digits and _; no digit first)'),
+        ('billing_source', 'contract|stripe', "'contract' or 'stripe'"),
         ('schema_suffix', '[A-Za-z0-9_]*', 'letters, digits and _ only'),
         ('reporting_currency', '[A-Z]{3}', 'a three-letter ISO 4217 currency code such as USD'),
         ('raw_format', 'parquet|csv', "'parquet' or 'csv'"),

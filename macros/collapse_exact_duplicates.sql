@@ -5,7 +5,7 @@
     table fast.
 -#}
 {% macro collapse_exact_duplicates(relation, table_name) -%}
-    {%- set spec = raw_contract()[table_name] -%}
+    {%- set spec = table_spec(table_name) -%}
     {%- set columns = spec['columns'] | map(attribute=0) | list -%}
     {%- set source_columns = [] -%}
     {%- for column in columns -%}

@@ -7,6 +7,8 @@
     {{ return({
         'date': 'date',
         'integer': 'integer',
+        'bigint': 'bigint',
+        'json': 'json',
         'decimal(38, 10)': 'decimal',
         'boolean': 'boolean',
         'timestamp with time zone': 'timestamptz',

@@ -7,7 +7,7 @@
 
 {#- The final columns of a checked raw table: typed contract columns, copies, reason, and the raw text of quarantined rows. -#}
 {% macro checked_raw_columns(table_name) -%}
-    {%- set columns = raw_contract()[table_name]['columns'] -%}
+    {%- set columns = table_spec(table_name)['columns'] -%}
     {%- set expressions = [] -%}
     {%- for column, contract_type in columns -%}
         {%- do expressions.append(column) -%}

@@ -5,14 +5,17 @@
     file; an absent or 0-byte required table stops the build, naming it.
     Server targets: the tables are already there; an absent required one stops the build. PostgreSQL also
     gets its try_cast functions (postgres_try_cast_functions).
+    With billing_source 'stripe' the six billing tables are read from the Stripe layout instead
+    (register_stripe_tables), and only the four others are looked for here.
 -#}
 {% macro register_raw_tables() %}
+    {%- do register_stripe_tables() -%}
     {{ return(adapter.dispatch('register_raw_tables', 'churn_warehouse')()) }}
 {% endmacro %}
 
 {% macro default__register_raw_tables() %}
     {%- if execute -%}
-        {%- for table_name, spec in raw_contract().items() -%}
+        {%- for table_name, spec in raw_contract().items() if not (reads_stripe() and is_billing_table(table_name)) -%}
             {%- set relation = adapter.get_relation(database=target.database, schema=var('raw_schema'), identifier=table_name) -%}
             {%- if relation is none and spec['required'] -%}
                 {{ exceptions.raise_compiler_error("Required raw table '" ~ table_name ~ "' is missing: expected a relation " ~ var('raw_schema') ~ "." ~ table_name ~ " (docs/raw_contract.md).") }}
@@ -37,7 +40,7 @@
             {{ exceptions.raise_compiler_error("dbt var raw_format must be 'parquet' or 'csv', got '" ~ raw_format ~ "'") }}
         {%- endif -%}
         {%- do run_query("create schema if not exists " ~ var('raw_schema')) -%}
-        {%- for table_name, spec in raw_contract().items() -%}
+        {%- for table_name, spec in raw_contract().items() if not (reads_stripe() and is_billing_table(table_name)) -%}
             {%- set candidates = [raw_path ~ '/' ~ table_name ~ '.csv'] if raw_format == 'csv'
                 else [raw_path ~ '/' ~ table_name ~ '.parquet', raw_path ~ '/' ~ table_name ~ '/*.parquet'] -%}
             {%- set found = namespace(pattern=none, empty_file=false) -%}

@@ -12,7 +12,7 @@
     do we: an integer is whole digits with an optional sign.
 -#}
 {% macro duckdb__try_cast(expression, data_type) -%}
-    {%- if data_type == 'integer' -%}
+    {%- if data_type in ('integer', 'bigint') -%}
         case
             when regexp_full_match(trim(cast({{ expression }} as varchar)), '[+-]?[0-9]+')
                 then try_cast({{ expression }} as {{ data_type }})

@@ -5,7 +5,7 @@
     `source_relation` is the raw table itself: columns it already stores as timestamps skip text parsing.
 -#}
 {% macro typed_raw_rows(relation, table_name, source_relation) -%}
-    {%- set spec = raw_contract()[table_name] -%}
+    {%- set spec = table_spec(table_name) -%}
     {%- set source_types = {} -%}
     {%- if execute -%}
         {%- for column in adapter.get_columns_in_relation(source_relation) -%}

@@ -1,66 +1,21 @@
--- Where every raw row went: staged, quarantined with a reason, or collapsed into an identical row.
+-- Where every raw row went: staged, quarantined with a reason, collapsed into an identical row, or (Stripe
+-- route) excluded as not business data. Stripe rows are counted per Stripe table (`source_table`).
+{%- set stripe_billing = reads_stripe() %}
+
 with
 
 checked as (
-    select
-        'customers' as table_name,
-        quarantine_reason,
-        raw_copies
-    from {{ ref('base_customers') }}
-    union all
-    select
-        'plans' as table_name,
-        quarantine_reason,
-        raw_copies
-    from {{ ref('base_plans') }}
-    union all
-    select
-        'subscriptions' as table_name,
-        quarantine_reason,
-        raw_copies
-    from {{ ref('base_subscriptions') }}
-    union all
-    select
-        'invoices' as table_name,
-        quarantine_reason,
-        raw_copies
-    from {{ ref('base_invoices') }}
-    union all
-    select
-        'invoice_lines' as table_name,
-        quarantine_reason,
-        raw_copies
-    from {{ ref('base_invoice_lines') }}
-    union all
-    select
-        'payments' as table_name,
-        quarantine_reason,
-        raw_copies
-    from {{ ref('base_payments') }}
-    union all
-    select
-        'exchange_rates' as table_name,
-        quarantine_reason,
-        raw_copies
-    from {{ ref('base_exchange_rates') }}
-    union all
-    select
-        'events' as table_name,
-        quarantine_reason,
-        raw_copies
-    from {{ ref('base_events') }}
-    union all
-    select
-        'survey_responses' as table_name,
-        quarantine_reason,
-        raw_copies
-    from {{ ref('base_survey_responses') }}
-    union all
-    select
-        'support_tickets' as table_name,
-        quarantine_reason,
-        raw_copies
-    from {{ ref('base_support_tickets') }}
+    {%- for table_name in raw_contract() %}
+        select
+            {{ 'source_table' if stripe_billing and is_billing_table(table_name) else "'" ~ table_name ~ "'" }}
+            as table_name,
+            quarantine_reason,
+            raw_copies
+        from {{ ref('base_' ~ table_name) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 outcomes as (
@@ -79,6 +34,30 @@ outcomes as (
         sum(raw_copies - 1) as row_count
     from checked
     group by table_name
+    {%- if stripe_billing %}
+        {%- for model in ['stg_stripe__customer', 'stg_stripe__price', 'stg_stripe__plan',
+            'stg_stripe__subscription_history', 'stg_stripe__subscription_item', 'stg_stripe__invoice',
+            'stg_stripe__invoice_line_item', 'stg_stripe__charge', 'stg_stripe__refund'] %}
+            union all
+            select
+                source_table as table_name,
+                'excluded' as outcome,
+                exclusion_reason as reason,
+                count(*) as row_count
+            from {{ ref(model) }}
+            where exclusion_reason is not null
+            group by source_table, exclusion_reason
+        {%- endfor %}
+        -- subscription_item is read as a lookup (each subscription's plan): its other rows count as staged.
+        union all
+        select
+            'subscription_item' as table_name,
+            'staged' as outcome,
+            cast(null as {{ dbt.type_string() }}) as reason,
+            count(*) as row_count
+        from {{ ref('stg_stripe__subscription_item') }}
+        where exclusion_reason is null
+    {%- endif %}
 )
 
 select * from outcomes

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'customers') }}
+    {{ billing_rows('customers') }}
 ),
 
 collapsed as (
@@ -9,7 +9,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'customers', source('raw', 'customers')) }}
+    {{ typed_raw_rows('collapsed', 'customers', billing_relation('customers')) }}
 ),
 
 checked as (
@@ -17,6 +17,7 @@ checked as (
         *,
         case
             {{ key_and_type_rules() }}
+            {{ source_rules('customers') }}
             when created_at is null then 'missing_value'
             when created_at > {{ build_timestamp() }} then 'future_timestamp'
         end as quarantine_reason

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'invoice_lines') }}
+    {{ billing_rows('invoice_lines') }}
 ),
 
 invoices as (
@@ -23,7 +23,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'invoice_lines', source('raw', 'invoice_lines')) }}
+    {{ typed_raw_rows('collapsed', 'invoice_lines', billing_relation('invoice_lines')) }}
 ),
 
 checked as (
@@ -31,6 +31,7 @@ checked as (
         typed.*,
         case
             {{ key_and_type_rules() }}
+            {{ source_rules('invoice_lines') }}
             when {{ money_out_of_range(['typed.amount']) }} then 'out_of_range'
             when typed.line_type is null or typed.amount is null then 'missing_value'
             when typed.line_type not in ('subscription', 'proration', 'one_time') then 'bad_enum'

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'invoices') }}
+    {{ billing_rows('invoices') }}
 ),
 
 customers as (
@@ -25,7 +25,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'invoices', source('raw', 'invoices')) }}
+    {{ typed_raw_rows('collapsed', 'invoices', billing_relation('invoices')) }}
 ),
 
 checked as (
@@ -33,6 +33,7 @@ checked as (
         *,
         case
             {{ key_and_type_rules() }}
+            {{ source_rules('invoices') }}
             when issued_at is null or currency is null or status is null then 'missing_value'
             when status not in ('paid', 'open', 'uncollectible', 'void') then 'bad_enum'
             when currency not in (select currencies.currency from currencies) then 'unknown_currency'

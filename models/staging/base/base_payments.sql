@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'payments') }}
+    {{ billing_rows('payments') }}
 ),
 
 invoices as (
@@ -21,7 +21,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'payments', source('raw', 'payments')) }}
+    {{ typed_raw_rows('collapsed', 'payments', billing_relation('payments')) }}
 ),
 
 checked as (
@@ -29,6 +29,7 @@ checked as (
         *,
         case
             {{ key_and_type_rules() }}
+            {{ source_rules('payments') }}
             when {{ money_out_of_range(['amount']) }} then 'out_of_range'
             when
                 attempted_at is null or amount is null or currency is null

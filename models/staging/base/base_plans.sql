@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'plans') }}
+    {{ billing_rows('plans') }}
 ),
 
 currencies as (
@@ -13,7 +13,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'plans', source('raw', 'plans')) }}
+    {{ typed_raw_rows('collapsed', 'plans', billing_relation('plans')) }}
 ),
 
 checked as (
@@ -21,6 +21,7 @@ checked as (
         *,
         case
             {{ key_and_type_rules() }}
+            {{ source_rules('plans') }}
             when {{ money_out_of_range(['list_price']) }} then 'out_of_range'
             when interval_months is null or currency is null or list_price is null then 'missing_value'
             when interval_months not in (1, 3, 6, 12) then 'bad_enum'

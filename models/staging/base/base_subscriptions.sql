@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'subscriptions') }}
+    {{ billing_rows('subscriptions') }}
 ),
 
 customers as (
@@ -13,7 +13,7 @@ collapsed as (
 ),
 
 typed as (
-    {{ typed_raw_rows('collapsed', 'subscriptions', source('raw', 'subscriptions')) }}
+    {{ typed_raw_rows('collapsed', 'subscriptions', billing_relation('subscriptions')) }}
 ),
 
 checked as (
@@ -21,6 +21,7 @@ checked as (
         *,
         case
             {{ key_and_type_rules() }}
+            {{ source_rules('subscriptions') }}
             when status is null then 'missing_value'
             when status not in ('trialing', 'active', 'past_due', 'paused', 'canceled') then 'bad_enum'
             when trial_end_at < trial_start_at or canceled_at < started_at then 'bad_period'

@@ -1,57 +1,28 @@
--- Rows in each raw table as read, before anything is collapsed or quarantined:
--- the left side of the accounting identity.
+-- Rows in each raw table as read, before anything is collapsed, excluded or quarantined: the left side of
+-- the accounting identity. With billing_source 'stripe' the six billing tables are replaced by the Stripe
+-- tables the build reads (docs/raw_contract.md, Stripe).
+{%- set counted = [] %}
+{%- for table_name in raw_contract() if not (reads_stripe() and is_billing_table(table_name)) %}
+    {%- do counted.append((table_name, source('raw', table_name))) %}
+{%- endfor %}
+{%- if reads_stripe() %}
+    {%- for table_name in stripe_tables() if stripe_table_is_read(table_name) %}
+        {%- do counted.append((table_name, source('stripe', table_name))) %}
+    {%- endfor %}
+{%- endif %}
+
 with
 
 counted as (
-    select
-        'customers' as table_name,
-        count(*) as raw_rows
-    from {{ source('raw', 'customers') }}
-    union all
-    select
-        'plans' as table_name,
-        count(*) as raw_rows
-    from {{ source('raw', 'plans') }}
-    union all
-    select
-        'subscriptions' as table_name,
-        count(*) as raw_rows
-    from {{ source('raw', 'subscriptions') }}
-    union all
-    select
-        'invoices' as table_name,
-        count(*) as raw_rows
-    from {{ source('raw', 'invoices') }}
-    union all
-    select
-        'invoice_lines' as table_name,
-        count(*) as raw_rows
-    from {{ source('raw', 'invoice_lines') }}
-    union all
-    select
-        'payments' as table_name,
-        count(*) as raw_rows
-    from {{ source('raw', 'payments') }}
-    union all
-    select
-        'exchange_rates' as table_name,
-        count(*) as raw_rows
-    from {{ source('raw', 'exchange_rates') }}
-    union all
-    select
-        'events' as table_name,
-        count(*) as raw_rows
-    from {{ source('raw', 'events') }}
-    union all
-    select
-        'survey_responses' as table_name,
-        count(*) as raw_rows
-    from {{ source('raw', 'survey_responses') }}
-    union all
-    select
-        'support_tickets' as table_name,
-        count(*) as raw_rows
-    from {{ source('raw', 'support_tickets') }}
+    {%- for table_name, relation in counted %}
+        select
+            '{{ table_name }}' as table_name,
+            count(*) as raw_rows
+        from {{ relation }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 )
 
 select * from counted
