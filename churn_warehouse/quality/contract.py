@@ -67,18 +67,22 @@ def _jinja_return(value: object) -> None:
     raise _Returned(value)
 
 
-@lru_cache(maxsize=None)
-def load_raw_contract(project_dir: Path = PROJECT_DIR) -> dict[str, TableContract]:
-    """Render the dbt macro `raw_contract()` with plain jinja and return its tables in contract order."""
-    source = (project_dir / "macros" / "raw_contract.sql").read_text(encoding="utf-8")
+def render_macro(file_name: str, call: str, project_dir: Path = PROJECT_DIR) -> object:
+    """What a dbt macro of `macros/<file_name>` passes to `return(...)`, rendered with plain jinja (`call`)."""
+    source = (project_dir / "macros" / file_name).read_text(encoding="utf-8")
     environment = jinja2.Environment()
     environment.globals["return"] = _jinja_return
     try:
-        environment.from_string(source + "{{ raw_contract() }}").render()
+        environment.from_string(source + "{{ " + call + " }}").render()
     except _Returned as returned:
-        tables = returned.value
-    else:
-        raise RuntimeError("macros/raw_contract.sql: raw_contract() returned nothing")
+        return returned.value
+    raise RuntimeError(f"macros/{file_name}: {call} returned nothing")
+
+
+@lru_cache(maxsize=None)
+def load_raw_contract(project_dir: Path = PROJECT_DIR) -> dict[str, TableContract]:
+    """Render the dbt macro `raw_contract()` with plain jinja and return its tables in contract order."""
+    tables = render_macro("raw_contract.sql", "raw_contract()", project_dir)
     return {
         name: TableContract(
             name=name,
@@ -187,14 +191,17 @@ BLOCKING_DISTRIBUTIONS = {"median_subscription_amount", "median_charge_amount"}
 BILLING_TABLES = ("customers", "plans", "subscriptions", "invoices", "invoice_lines", "payments")
 
 
-def source_tables(billing_source: str) -> tuple[dict[str, TableContract], dict[str, TableChecks]]:
-    """The raw tables a build with dbt var `billing_source` reads, and their whole-table checks."""
+def source_tables(
+    billing_source: str, raw_path: Path, raw_format: str
+) -> tuple[dict[str, TableContract], dict[str, TableChecks]]:
+    """The raw tables a build with dbt var `billing_source` reads from `raw_path`, and their whole-table checks."""
     if billing_source == "contract":
         return load_raw_contract(), TABLE_CHECKS
     if billing_source != "stripe":
         raise ValueError(f"the dbt var billing_source must be 'contract' or 'stripe', got {billing_source!r}")
     from churn_warehouse.quality.stripe_contract import STRIPE_TABLE_CHECKS, stripe_tables
 
+    stripe = stripe_tables(raw_path, raw_format)
     kept = {name: table for name, table in load_raw_contract().items() if name not in BILLING_TABLES}
     checks = {name: TABLE_CHECKS[name] for name in kept}
-    return {**stripe_tables(), **kept}, {**STRIPE_TABLE_CHECKS, **checks}
+    return {**stripe, **kept}, {**{name: STRIPE_TABLE_CHECKS[name] for name in stripe}, **checks}

@@ -93,7 +93,7 @@ class RawInputs:
         self.billing_source = billing_source
         self.contract: dict[str, TableContract]
         self.checks: dict[str, TableChecks]
-        self.contract, self.checks = source_tables(billing_source)
+        self.contract, self.checks = source_tables(billing_source, self.raw_path, raw_format)
         self.connection = duckdb.connect(
             config={
                 "memory_limit": os.environ.get(MEMORY_LIMIT_VARIABLE) or default_memory_limit(available_memory()),
