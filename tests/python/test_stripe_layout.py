@@ -221,3 +221,20 @@ def test_cli_writes_the_stripe_layout_and_refuses_an_unknown_source(tmp_path: Pa
     assert (tmp_path / "stripe" / "charge.parquet").is_file() and not (tmp_path / "payments.parquet").exists()
     with pytest.raises(ValueError, match="billing_source must be one of"):
         generate(tmp_path, customers=5, months=3, billing_source="chargebee")
+
+
+def test_package_generate_keeps_the_stripe_sample_apart_and_regenerates_when_the_layout_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from churn_warehouse import __main__ as cli
+
+    monkeypatch.setitem(cli.DEFAULT_RAW_PATHS, "stripe", tmp_path / "raw_stripe")
+    small = ["--customers", "30", "--months", "4", "--end-date", "2024-03-31"]
+    assert cli.main(["generate", "--billing-source", "stripe", *small]) == 0
+    assert (tmp_path / "raw_stripe" / "stripe" / "invoice.parquet").is_file()
+    assert cli.parse_args(["build", "--raw-path", "x", "--billing-source", "stripe"]).billing_source == "stripe"
+    assert cli.parse_args(["demo"]).billing_source == "contract"
+    raw = tmp_path / "raw_stripe"
+    cli.generate_sample(raw, 30, 4, 42, date(2024, 3, 31), force=False, billing_source="stripe")
+    assert "reusing" in capsys.readouterr().out
+    cli.generate_sample(raw, 30, 4, 42, date(2024, 3, 31), force=False)
+    assert "generating" in capsys.readouterr().out and (raw / "payments.parquet").is_file()
