@@ -18,10 +18,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from conftest import PARITY_CUSTOMERS, ServerOutcome, environment, fresh_postgres_database
+from conftest import PARITY_CUSTOMERS, BuildOutcome, ServerOutcome, environment, fresh_postgres_database
 from engine_parity import assert_marts_hold_rows, compare_marts
-from churn_warehouse.build import run_server_build
+from churn_warehouse.build import build_and_publish, run_server_build
 from churn_warehouse.generator import generate
+from churn_warehouse.summary import fetch_summary
 from churn_warehouse.targets import engine
 
 EQUIVALENCE_CUSTOMERS = 5_000
@@ -89,21 +90,34 @@ def accounting_differences(contract: pd.DataFrame, stripe: pd.DataFrame) -> list
 # ------------------------------------------------------------------ DuckDB, 5,000 customers
 
 @pytest.fixture(scope="module")
-def duckdb_routes(build_warehouse, tmp_path_factory) -> tuple[Any, Any]:
-    """The same world at 5,000 customers built from each layout."""
+def duckdb_routes(build_warehouse, tmp_path_factory) -> tuple[BuildOutcome, BuildOutcome]:
+    """The same world at 5,000 customers built from each layout; the Stripe one by the whole job, as
+    `scripts/demo.sh --billing-source stripe` runs it: validate raw, build, validate marts, publish."""
     contract_raw, stripe_raw = tmp_path_factory.mktemp("contract_5k"), tmp_path_factory.mktemp("stripe_5k")
     generate(contract_raw, customers=EQUIVALENCE_CUSTOMERS, months=36, seed=42)
     generate(stripe_raw, customers=EQUIVALENCE_CUSTOMERS, months=36, seed=42, billing_source="stripe")
-    contract, stripe = build_warehouse(contract_raw), build_warehouse(stripe_raw, **STRIPE)
+    contract = build_warehouse(contract_raw)
     assert contract.ok, contract.output[-5000:]
-    assert stripe.ok, stripe.output[-5000:]
-    return contract, stripe
+    job = tmp_path_factory.mktemp("stripe_job")
+    published = job / "warehouse.duckdb"
+    result = build_and_publish({"raw_path": str(stripe_raw), **STRIPE}, published, job / "build" / "warehouse.duckdb",
+                               echo=False)
+    assert result.ok, result.output[-5000:]
+    assert {"raw_versions", "raw_profile_stripe.invoice_line_item"} <= {s.suite for s in result.quality.raw.suites}
+    return contract, BuildOutcome(ok=True, output=result.output, db_path=published)
 
 
 def test_stripe_and_contract_layouts_give_the_same_marts_on_duckdb(duckdb_routes) -> None:
     contract, stripe = duckdb_routes
-    assert_same_marts(contract, stripe, duckdb_mart_contracts(stripe), "DuckDB, 5,000 customers")
+    assert_same_marts(contract, stripe, duckdb_mart_contracts(contract), "DuckDB, 5,000 customers")
     assert_marts_hold_rows(stripe)
+
+
+def test_the_published_stripe_job_states_the_contract_routes_summary_figures(duckdb_routes) -> None:
+    contract, stripe = duckdb_routes
+    figures, expected = fetch_summary(stripe.db_path), fetch_summary(contract.db_path)
+    assert set(figures.pop("marts")) == set(expected.pop("marts")) | {"data_quality_runs"}
+    assert figures == expected and figures["customers"] == EQUIVALENCE_CUSTOMERS
 
 
 def test_a_difference_in_the_billing_rows_is_caught(duckdb_routes) -> None:
