@@ -4,13 +4,13 @@
 -#}
 {% macro bad_type_columns(table_name) %}
     {%- set spec = table_spec(table_name) -%}
-    {%- set raw_relation = billing_relation(table_name) -%}
+    {%- set raw_relation = billing_relation(table_name, in_hook=true) -%}
     {%- set typed_columns = spec['columns'] | rejectattr(1, 'equalto', 'text') | list -%}
     {%- set failing -%}
         with
 
         source as (
-            {{ billing_rows(table_name) }}
+            {{ billing_rows(table_name, in_hook=true) }}
         ),
 
         collapsed as (

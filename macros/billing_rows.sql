@@ -3,14 +3,16 @@
     table. Stripe route (dbt var billing_source), for the six billing tables: the rows of its Stripe models
     (models/staging/stripe) in the contract's columns, as text, with `source_table` (the Stripe table) and
     `source_reason` (a Stripe-only quarantine reason), leaving out the excluded rows.
+    `in_hook`: called from a quarantine model's post-hook, whose model does not depend on the Stripe models
+    (dbt refuses a ref() it did not see at parse time): their relations are named beside base_<table>.
 -#}
-{% macro billing_rows(table_name) -%}
+{% macro billing_rows(table_name, in_hook=false) -%}
     {%- if reads_stripe() and is_billing_table(table_name) -%}
         {%- set columns = table_spec(table_name)['columns'] | map(attribute=0) | list -%}
         {%- for model in stripe_models(table_name) %}
     select
         {{ column_list(columns) }}
-    from {{ ref(model) }}
+    from {{ stripe_model_relation(table_name, model, in_hook) }}
     where exclusion_reason is null
     {%- if not loop.last %}
     union all
@@ -22,11 +24,20 @@
 {%- endmacro %}
 
 {#- The relation whose column types typed_raw_rows reads for `table_name` (Stripe models give text). -#}
-{% macro billing_relation(table_name) -%}
+{% macro billing_relation(table_name, in_hook=false) -%}
     {%- if reads_stripe() and is_billing_table(table_name) -%}
-        {{ return(ref(stripe_models(table_name)[0])) }}
+        {{ return(stripe_model_relation(table_name, stripe_models(table_name)[0], in_hook)) }}
     {%- endif -%}
     {{ return(source('raw', table_name)) }}
+{%- endmacro %}
+
+{#- A Stripe model feeding `table_name`: its ref, or (in_hook) the relation of that name in base_<table>'s schema. -#}
+{% macro stripe_model_relation(table_name, model, in_hook) -%}
+    {%- if not in_hook -%}
+        {{ return(ref(model)) }}
+    {%- endif -%}
+    {%- set base = ref('base_' ~ table_name) -%}
+    {{ return(api.Relation.create(database=base.database, schema=base.schema, identifier=model)) }}
 {%- endmacro %}
 
 {#- The Stripe models (models/staging/stripe) whose rows become the contract table `table_name`. -#}

@@ -189,11 +189,22 @@ def publish_build() -> list[str]:
     return published
 
 
-def load_raw(raw_path: Path, raw_format: str, raw_schema: str) -> dict[str, int]:
+# The Stripe tables the dbt var billing_source='stripe' reads (macros/stripe_tables.sql), and the contract
+# tables they replace.
+STRIPE_TABLES = ("customer", "price", "plan", "subscription_history", "subscription", "subscription_item",
+                 "invoice", "invoice_line_item", "charge", "refund")
+BILLING_TABLES = ("customers", "plans", "subscriptions", "invoices", "invoice_lines", "payments")
+
+
+def load_raw(
+    raw_path: Path, raw_format: str, raw_schema: str, billing_source: str = "contract", stripe_schema: str = "stripe"
+) -> dict[str, int]:
     """Load every raw table of the contract from `raw_path` into `raw_schema`, replacing what was there.
 
     Columns keep the file's types (CSV: all text, cast and quarantined by dbt as on DuckDB). An absent
     optional table becomes an empty table of text columns; an absent required one stops the load.
+    With billing_source 'stripe' the six billing tables are not looked for; the Stripe tables found under
+    `raw_path/stripe` are loaded into `stripe_schema` instead (dbt checks which are missing).
     """
     check_schema_name(raw_schema)
     loaded: dict[str, int] = {}
@@ -203,6 +214,8 @@ def load_raw(raw_path: Path, raw_format: str, raw_schema: str) -> dict[str, int]
     try:
         with connect() as connection, connection.cursor() as cursor:
             for table, contract in load_raw_contract().items():
+                if billing_source == "stripe" and table in BILLING_TABLES:
+                    continue
                 pattern = raw_file_pattern(Path(raw_path), raw_format, table)
                 if pattern is None and contract.required:
                     raise FileNotFoundError(f"Required raw table '{table}' is missing under {raw_path} ({raw_format}).")
@@ -213,14 +226,33 @@ def load_raw(raw_path: Path, raw_format: str, raw_schema: str) -> dict[str, int]
                     _create_and_copy(cursor, raw_schema, table, columns, header)
                     loaded[table] = 0
                     continue
-                relation = reader.sql(f"select * from {raw_reader_sql(pattern, raw_format)}")
-                columns = [(name, postgres_type(str(kind))) for name, kind in zip(relation.columns, relation.types)]
-                csv_path = Path(scratch) / f"{table}.csv"
-                _write_csv(relation, csv_path)
-                with csv_path.open(encoding="utf-8") as csv:
-                    loaded[table] = _create_and_copy(cursor, raw_schema, table, columns, csv)
-                csv_path.unlink()
+                loaded[table] = _copy_file(cursor, reader, pattern, raw_format, raw_schema, table, Path(scratch))
+            if billing_source == "stripe":
+                check_schema_name(stripe_schema)
+                for table in STRIPE_TABLES:
+                    pattern = raw_file_pattern(Path(raw_path) / "stripe", raw_format, table)
+                    if pattern is None:
+                        cursor.execute(sql.SQL("drop table if exists {} cascade").format(sql.Identifier(stripe_schema, table)))
+                        continue
+                    loaded[f"stripe.{table}"] = _copy_file(
+                        cursor, reader, pattern, raw_format, stripe_schema, table, Path(scratch)
+                    )
     finally:
         reader.close()
         shutil.rmtree(scratch, ignore_errors=True)
     return loaded
+
+
+def _copy_file(
+    cursor: psycopg2.extensions.cursor, reader: duckdb.DuckDBPyConnection, pattern: str, raw_format: str,
+    schema: str, table: str, scratch: Path,
+) -> int:
+    """One raw file (or glob) into `schema.table` with the file's column types; returns the rows copied."""
+    relation = reader.sql(f"select * from {raw_reader_sql(pattern, raw_format)}")
+    columns = [(name, postgres_type(str(kind))) for name, kind in zip(relation.columns, relation.types)]
+    csv_path = scratch / f"{table}.csv"
+    _write_csv(relation, csv_path)
+    with csv_path.open(encoding="utf-8") as csv:
+        rows = _create_and_copy(cursor, schema, table, columns, csv)
+    csv_path.unlink()
+    return rows
