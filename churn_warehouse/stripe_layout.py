@@ -20,12 +20,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from churn_warehouse.generator import CURRENCIES, CURRENCY_UNIT_CENTS, _rng
+from churn_warehouse.quality.contract import BILLING_TABLES
 
 STRIPE_TABLES: tuple[str, ...] = (
     "customer", "price", "plan", "subscription_history", "subscription_item", "invoice", "invoice_line_item",
     "charge", "refund",
 )
-BILLING_TABLES: tuple[str, ...] = ("customers", "plans", "subscriptions", "invoices", "invoice_lines", "payments")
 
 # Shares of the live rows that get a companion which the package must exclude (drafts, pending charges and
 # failed refunds: at least one each, wherever the world has an active subscription, open invoice or refund).
