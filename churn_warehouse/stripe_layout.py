@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from churn_warehouse.generator import CURRENCIES, CURRENCY_UNIT_CENTS, _rng
@@ -50,10 +51,11 @@ def _minor(amount: str, currency: str) -> str:
     return f"cast(round({amount} * power(10, {_DIGITS_SQL.format(currency)})) as bigint)"
 
 
-def _draws(connection: duckdb.DuckDBPyConnection, name: str, ids: list[str], seed: int) -> None:
-    """Table `name` (id, u): one uniform draw per id from the seed, for the writer's random choices."""
+def _draws(connection: duckdb.DuckDBPyConnection, name: str, ids: pa.ChunkedArray, seed: int) -> None:
+    """Table `name` (id, u): one uniform draw per distinct id from the seed, for the writer's random choices."""
+    ids = pc.unique(ids)
     u = _rng(seed, f"stripe_{name}").random(len(ids))
-    connection.register(f"{name}_arrow", pa.table({"id": pa.array(ids, pa.string()), "u": pa.array(u)}))
+    connection.register(f"{name}_arrow", pa.table({"id": ids, "u": pa.array(u)}))
     connection.execute(f"create table {name} as select * from {name}_arrow")
 
 
@@ -64,12 +66,10 @@ def _setup(connection: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], e
     connection.execute("create table currency_digits (currency varchar, digits integer)")
     connection.executemany("insert into currency_digits values (?, ?)", list(CURRENCY_DIGITS.items()))
     connection.execute(f"create table history_end as select make_timestamp({end_ts * 1_000_000}::bigint) as end_at")
-    ids = tables["subscriptions"].column("subscription_id").to_pylist()
-    _draws(connection, "subscription_draws", ids, seed)
-    _draws(connection, "line_draws", tables["invoice_lines"].column("line_id").to_pylist(), seed)
-    _draws(connection, "invoice_draws", tables["invoices"].column("invoice_id").to_pylist(), seed)
-    payment_ids = sorted(set(tables["payments"].column("payment_id").to_pylist()))
-    _draws(connection, "payment_draws", payment_ids, seed)
+    _draws(connection, "subscription_draws", tables["subscriptions"].column("subscription_id"), seed)
+    _draws(connection, "line_draws", tables["invoice_lines"].column("line_id"), seed)
+    _draws(connection, "invoice_draws", tables["invoices"].column("invoice_id"), seed)
+    _draws(connection, "payment_draws", tables["payments"].column("payment_id"), seed)
 
 
 # ------------------------------------------------------------------ live business rows, one query per table
