@@ -169,6 +169,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     load_raw.add_argument("--raw-path", type=Path, default=DEFAULT_RAW_PATH)
     load_raw.add_argument("--raw-format", choices=["parquet", "csv"], default="parquet")
     load_raw.add_argument("--raw-schema", default="raw", help="dbt var raw_schema of the build (default raw)")
+    load_raw.add_argument("--billing-source", choices=["contract", "stripe"], default="contract",
+                          help="stripe: load <raw-path>/stripe/* into schema 'stripe' instead of the six billing "
+                               "tables (dbt var billing_source; PostgreSQL only)")
 
     server_build = commands.add_parser(
         "server-build", help="dbt build on a server target whose raw tables are loaded (see load-raw)"
@@ -198,7 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.command == "load-raw":
         started = time.perf_counter()
-        loaded = engine(args.target).load_raw(args.raw_path.resolve(), args.raw_format, args.raw_schema)
+        if args.billing_source == "stripe" and args.target != "postgres":
+            print("load-raw --billing-source stripe loads PostgreSQL only", file=sys.stderr)
+            return 2
+        loader = engine(args.target).load_raw
+        options = {"billing_source": "stripe"} if args.billing_source == "stripe" else {}
+        loaded = loader(args.raw_path.resolve(), args.raw_format, args.raw_schema, **options)
         print(f"Loaded {sum(loaded.values()):,} raw rows into {args.target} schema {args.raw_schema} in "
               f"{time.perf_counter() - started:.1f} s: " + ", ".join(f"{t} {n:,}" for t, n in loaded.items()))
         return 0

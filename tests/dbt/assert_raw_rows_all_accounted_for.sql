@@ -15,19 +15,28 @@ per_table as (
     group by table_name
 ),
 
-accounted as (
+-- Each Stripe table under the contract table it feeds.
+fed as (
     select
         case
             {%- for stripe_table, spec in stripe_tables().items() %}
                 when table_name = '{{ stripe_table }}' then '{{ spec["feeds"] }}'
             {%- endfor %}
             else table_name
-        end as table_name,
-        sum(raw_rows) as raw_rows,
-        sum(set_aside_rows) as set_aside_rows
+        end as contract_table,
+        raw_rows,
+        set_aside_rows
     from per_table
     where table_name != 'subscription_item'
-    group by 1
+),
+
+accounted as (
+    select
+        contract_table as table_name,
+        sum(raw_rows) as raw_rows,
+        sum(set_aside_rows) as set_aside_rows
+    from fed
+    group by contract_table
 ),
 
 landed as (

@@ -47,7 +47,14 @@ lines as (
             when source.type = 'subscription' then 'subscription'
             when source.type = 'invoiceitem' then 'one_time'
             else cast(source.type as {{ dbt.type_string() }})
-        end as line_type
+        end as line_type,
+        coalesce(
+            not {{ stripe_flag(types, 'proration', 'true') }}
+            and source.type = 'invoiceitem'
+            and {{ cast_raw('source.period_start', 'timestamp', types.get('period_start')) }}
+            = {{ cast_raw('source.period_end', 'timestamp', types.get('period_end')) }},
+            false
+        ) as is_stamped_one_off
     from source
 ),
 
@@ -63,22 +70,10 @@ mapped as (
             discount=('lines.discount_amount' if 'discount_amount' in types else none)
         ) }} as amount,
         -- Stripe stamps one-off items with period_start = period_end: they have no service period.
-        case
-            when
-                lines.line_type = 'one_time'
-                and {{ cast_raw('lines.period_start', 'timestamp', types.get('period_start')) }}
-                = {{ cast_raw('lines.period_end', 'timestamp', types.get('period_end')) }}
-                then null
-            else {{ stripe_date_text(types, 'lines.period_start') }}
-        end as period_start,
-        case
-            when
-                lines.line_type = 'one_time'
-                and {{ cast_raw('lines.period_start', 'timestamp', types.get('period_start')) }}
-                = {{ cast_raw('lines.period_end', 'timestamp', types.get('period_end')) }}
-                then null
-            else {{ stripe_date_text(types, 'lines.period_end') }}
-        end as period_end,
+        case when not lines.is_stamped_one_off then {{ stripe_date_text(types, 'lines.period_start') }} end
+        as period_start,
+        case when not lines.is_stamped_one_off then {{ stripe_date_text(types, 'lines.period_end') }} end
+        as period_end,
         case
             when prices.source_reason is null and prices.exclusion_reason is distinct from 'one_time_price'
                 then prices.interval_months
