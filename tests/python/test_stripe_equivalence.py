@@ -1,6 +1,7 @@
 """The Stripe route gives the marts of the contract route: the same simulated world, written once in each
 layout, builds into marts that are equal row by row (money to the cent, rates to 1e-9, everything else
-exactly), at 5,000 customers on DuckDB and at the engine-parity sample's 500 on PostgreSQL.
+exactly), at 5,000 customers on DuckDB here and at the engine-parity sample's 500 on PostgreSQL in
+test_stripe_equivalence_postgres.py (beside the other PostgreSQL builds, in the second pytest process).
 
 Two marts describe the input rather than the business and are compared on what must be equal:
 `build_info` without the columns that name the build (its raw_path among them), and `raw_row_accounting`,
@@ -18,12 +19,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from conftest import PARITY_CUSTOMERS, BuildOutcome, ServerOutcome, environment, fresh_postgres_database
+from conftest import BuildOutcome
 from engine_parity import assert_marts_hold_rows, compare_marts
-from churn_warehouse.build import build_and_publish, run_server_build
+from churn_warehouse.build import build_and_publish
 from churn_warehouse.generator import generate
 from churn_warehouse.summary import fetch_summary
-from churn_warehouse.targets import engine
 
 EQUIVALENCE_CUSTOMERS = 5_000
 STRIPE = {"billing_source": "stripe"}
@@ -128,24 +128,3 @@ def test_a_difference_in_the_billing_rows_is_caught(duckdb_routes) -> None:
     accounting.loc[staged, "row_count"] -= 1
     problems = accounting_differences(contract.read("marts", "raw_row_accounting"), accounting)
     assert len(problems) == 1 and "invoice_lines" in problems[0], problems
-
-
-# ------------------------------------------------------------------ PostgreSQL, the parity sample (500 customers)
-
-@pytest.fixture(scope="module")
-def stripe_postgres(postgres_server, tmp_path_factory) -> ServerOutcome:
-    """The parity sample's world in the Stripe layout, loaded (stripe tables into schema stripe) and built."""
-    raw = tmp_path_factory.mktemp("stripe_parity_raw")
-    generate(raw, customers=PARITY_CUSTOMERS, months=36, seed=42, billing_source="stripe")
-    work_dir = tmp_path_factory.mktemp("stripe_postgres_build")
-    settings = fresh_postgres_database(postgres_server, "churn_test_stripe")
-    with environment(**settings):
-        engine("postgres").load_raw(raw, "parquet", "raw", billing_source="stripe")
-        result = run_server_build("postgres", {"raw_format": "parquet", **STRIPE}, work_dir, echo=False)
-    outcome = ServerOutcome(result.ok, result.output, "postgres", settings, work_dir)
-    assert outcome.ok, outcome.output[-5000:]
-    return outcome
-
-
-def test_stripe_and_contract_layouts_give_the_same_marts_on_postgres(parity_postgres, stripe_postgres) -> None:
-    assert_same_marts(parity_postgres, stripe_postgres, stripe_postgres.mart_contracts(), "PostgreSQL, 500 customers")
