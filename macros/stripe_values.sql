@@ -93,9 +93,7 @@
     {%- for column in columns -%}
         {%- do nulls.append('cast(null as ' ~ dbt.type_string() ~ ') as ' ~ column) -%}
     {%- endfor -%}
-    select
-        {{ column_list(nulls) }}
-    where 1 = 0
+    {{ return("select\n    " ~ column_list(nulls, 4) ~ "\nwhere 1 = 0") }}
 {%- endmacro %}
 
 {#- Whether the build reads the Stripe table `table_name` (always true at parse time, so every ref is seen). -#}

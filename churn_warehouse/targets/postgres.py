@@ -207,6 +207,8 @@ def load_raw(
     `raw_path/stripe` are loaded into `stripe_schema` instead (dbt checks which are missing).
     """
     check_schema_name(raw_schema)
+    if billing_source == "stripe":
+        check_schema_name(stripe_schema)
     loaded: dict[str, int] = {}
     scratch = tempfile.mkdtemp(prefix="churn_raw_")
     reader = duckdb.connect()
@@ -228,7 +230,6 @@ def load_raw(
                     continue
                 loaded[table] = _copy_file(cursor, reader, pattern, raw_format, raw_schema, table, Path(scratch))
             if billing_source == "stripe":
-                check_schema_name(stripe_schema)
                 for table in STRIPE_TABLES:
                     pattern = raw_file_pattern(Path(raw_path) / "stripe", raw_format, table)
                     if pattern is None:

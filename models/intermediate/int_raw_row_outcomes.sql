@@ -6,8 +6,9 @@ with
 
 checked as (
     {%- for table_name in raw_contract() %}
+        {%- set by_source = stripe_billing and is_billing_table(table_name) %}
         select
-            {{ 'source_table' if stripe_billing and is_billing_table(table_name) else "'" ~ table_name ~ "'" }} as table_name,
+            {{ 'source_table' if by_source else "'" ~ table_name ~ "'" }} as table_name,
             quarantine_reason,
             raw_copies
         from {{ ref('base_' ~ table_name) }}

@@ -179,6 +179,8 @@ def test_paths_with_quotes_backslashes_and_semicolons_build_and_are_recorded_exa
     [
         ("reporting_currency", "USD' or '1' = '1"),
         ("raw_schema", "raw; drop schema marts cascade; --"),
+        ("stripe_schema", "stripe; drop schema marts cascade; --"),
+        ("billing_source", "chargebee"),
         ("schema_suffix", "\"; select 1; --"),
         ("as_of_date", "2024-07-10' as date) as x; --"),
         ("raw_format", "csv'); --"),

@@ -70,12 +70,14 @@ mapped as (
             discount=('lines.discount_amount' if 'discount_amount' in types else none)
         ) }} as amount,
         -- Stripe stamps one-off items with period_start = period_end: they have no service period.
-        case when not lines.is_stamped_one_off then {{ stripe_date_text(types, 'lines.period_start') }} end
-        as period_start,
-        case when not lines.is_stamped_one_off then {{ stripe_date_text(types, 'lines.period_end') }} end
-        as period_end,
         case
-            when prices.source_reason is null and prices.exclusion_reason is distinct from 'one_time_price'
+            when not lines.is_stamped_one_off then {{ stripe_date_text(types, 'lines.period_start') }}
+        end as period_start,
+        case
+            when not lines.is_stamped_one_off then {{ stripe_date_text(types, 'lines.period_end') }}
+        end as period_end,
+        case
+            when prices.source_reason is null and coalesce(prices.exclusion_reason, '') != 'one_time_price'
                 then prices.interval_months
         end as interval_months,
         'invoice_line_item' as source_table,

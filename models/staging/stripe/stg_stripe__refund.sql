@@ -47,8 +47,6 @@ mapped as (
 
 select * from mapped
 
-{%- else -%}
-
-{{ stripe_no_rows(columns) }}
-
+{%- else %}
+    {{ stripe_no_rows(columns) }}
 {%- endif %}

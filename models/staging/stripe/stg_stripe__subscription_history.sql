@@ -18,7 +18,7 @@ first_items as (
         plan_id,
         row_number() over (partition by subscription_id order by created_at, item_id) as item_rank
     from {{ ref('stg_stripe__subscription_item') }}
-    where exclusion_reason is distinct from 'deleted'
+    where coalesce(exclusion_reason, '') != 'deleted'
 ),
 
 mapped as (

@@ -1,6 +1,7 @@
 {%- set relation = source('stripe', 'subscription_item') -%}
 {%- set types = stripe_column_types(relation) -%}
-{%- set subscription_table = 'subscription_history' if stripe_table_is_read('subscription_history') else 'subscription' -%}
+{%- set subscription_table = 'subscription_history' if stripe_table_is_read('subscription_history')
+    else 'subscription' -%}
 {%- set subscriptions_relation = source('stripe', subscription_table) -%}
 {%- set subscription_types = stripe_column_types(subscriptions_relation) -%}
 
