@@ -24,14 +24,18 @@ from churn_warehouse.summary import fetch_summary, format_summary
 from churn_warehouse.targets import SERVER_TARGETS, engine
 
 DEFAULT_RAW_PATH = PROJECT_DIR / "data" / "raw"
+# The sample in the Stripe layout has a folder of its own, so the two layouts never mix in one folder.
+DEFAULT_RAW_PATHS = {"contract": DEFAULT_RAW_PATH, "stripe": PROJECT_DIR / "data" / "raw_stripe"}
 MANIFEST = "_generated.json"
 
 
-def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_date: date, force: bool) -> None:
-    """Write the sample raw tables, unless the same ones are already there."""
+def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_date: date, force: bool,
+                    billing_source: str = "contract") -> None:
+    """Write the sample raw tables (billing in the `billing_source` layout), unless the same ones are there."""
     from churn_warehouse.generator import generate
 
-    wanted = {"customers": customers, "months": months, "seed": seed, "end_date": end_date.isoformat()}
+    wanted = {"customers": customers, "months": months, "seed": seed, "end_date": end_date.isoformat(),
+              **({"billing_source": billing_source} if billing_source != "contract" else {})}
     manifest = raw_path / MANIFEST
     if not force and manifest.exists() and json.loads(manifest.read_text()) == wanted:
         print(f"Sample data: reusing {raw_path} ({customers:,} customers, {months} months, seed {seed}).")
@@ -42,7 +46,7 @@ def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_
     manifest.unlink(missing_ok=True)
     generate(
         raw_path, customers=customers, months=months, seed=seed, end_date=end_date,
-        progress=lambda message: print(f"  {message}", flush=True),
+        progress=lambda message: print(f"  {message}", flush=True), billing_source=billing_source,
     )
     manifest.write_text(json.dumps(wanted))
     print(f"Sample data: done in {time.perf_counter() - started:.1f} s.")
@@ -51,9 +55,12 @@ def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_
 def build(
     raw_path: Path, raw_format: str, as_of_date: str | None, published_db: Path, build_db: Path,
     settings: QualitySettings | None = None, max_quarantine_share: float | None = None,
+    billing_source: str = "contract",
 ) -> int:
     """Validate raw → dbt build → validate marts → publish; print the validation summary and the figures."""
     dbt_vars: dict[str, object] = {"raw_path": str(raw_path), "raw_format": raw_format}
+    if billing_source != "contract":
+        dbt_vars["billing_source"] = billing_source
     if as_of_date:
         dbt_vars["as_of_date"] = as_of_date
     if max_quarantine_share is not None:
@@ -127,8 +134,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             help="the build stops when more than this share of a raw table's rows is quarantined (default 0.01)",
         )
 
+    def add_billing_source(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--billing-source", choices=sorted(DEFAULT_RAW_PATHS), default="contract",
+            help="layout of the billing tables: the raw contract's (default) or a Stripe connector's, "
+                 "under <raw-path>/stripe/ (dbt var billing_source)",
+        )
+
     def add_sample_options(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--raw-path", type=Path, default=DEFAULT_RAW_PATH)
+        command.add_argument("--raw-path", type=Path, default=None,
+                             help="default data/raw, or data/raw_stripe with --billing-source stripe")
+        add_billing_source(command)
         command.add_argument("--customers", type=int, default=5000)
         command.add_argument("--months", type=int, default=36)
         command.add_argument("--seed", type=int, default=42)
@@ -145,6 +161,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     build_command = commands.add_parser("build", help="build your own raw files and publish")
     build_command.add_argument("--raw-path", type=Path, required=True)
     build_command.add_argument("--raw-format", choices=["parquet", "csv"], default="parquet")
+    add_billing_source(build_command)
     add_output_options(build_command)
 
     load_raw = commands.add_parser("load-raw", help="load raw files into the raw_schema of a server target")
@@ -205,16 +222,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nBuild on {args.target} {verdict} in {time.perf_counter() - started:.1f} s.")
         return 0 if result.ok else 1
     if args.command in ("demo", "generate"):
+        raw_path = (args.raw_path or DEFAULT_RAW_PATHS[args.billing_source]).resolve()
         generate_sample(
-            args.raw_path.resolve(), args.customers, args.months, args.seed, args.end_date,
-            force=args.command == "generate" or args.regenerate,
+            raw_path, args.customers, args.months, args.seed, args.end_date,
+            force=args.command == "generate" or args.regenerate, billing_source=args.billing_source,
         )
         if args.command == "generate":
             return 0
-        return build(args.raw_path.resolve(), "parquet", args.as_of_date, args.warehouse, args.build_db,
-                     quality_settings(args), args.max_quarantine_share)
+        return build(raw_path, "parquet", args.as_of_date, args.warehouse, args.build_db,
+                     quality_settings(args), args.max_quarantine_share, args.billing_source)
     return build(args.raw_path.resolve(), args.raw_format, args.as_of_date, args.warehouse, args.build_db,
-                 quality_settings(args), args.max_quarantine_share)
+                 quality_settings(args), args.max_quarantine_share, args.billing_source)
 
 
 if __name__ == "__main__":

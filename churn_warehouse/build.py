@@ -330,7 +330,8 @@ def _build_and_publish(
 
     def validate_raw() -> list:
         raw = RawInputs(raw_path, run.raw_format, run.as_of_date, settings,
-                        max_rate_age_days=int(variables.get("max_rate_age_days", 7)))
+                        max_rate_age_days=int(variables.get("max_rate_age_days", 7)),
+                        billing_source=str(variables.get("billing_source", "contract")))
         try:
             return raw_suites(raw)
         finally:

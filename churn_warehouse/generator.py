@@ -54,14 +54,18 @@ TIERS = ("starter", "pro", "business", "enterprise", "analytics_addon")
 TIER_LABELS = ("Starter", "Pro", "Business", "Enterprise", "Analytics add-on")
 UNIT_PRICE_USD = np.array([15.0, 35.0, 60.0, 95.0, 49.0])  # per seat and month; add-on per account
 ADDON = 4
-CURRENCIES = ("USD", "EUR", "GBP", "AUD")
-CURRENCY_PRICE_FACTOR = np.array([1.0, 0.95, 0.80, 1.50])
-RATE_START = np.array([1.0, 1.08, 1.27, 0.66])  # USD per unit at the start of the rate history
+CURRENCIES = ("USD", "EUR", "GBP", "AUD", "JPY")
+CURRENCY_PRICE_FACTOR = np.array([1.0, 0.95, 0.80, 1.50, 150.0])
+RATE_START = np.array([1.0, 1.08, 1.27, 0.66, 0.0067])  # USD per unit at the start of the rate history
+# Cents per smallest unit of each currency: JPY has no minor unit, so its amounts are whole yen.
+CURRENCY_UNIT_CENTS = np.array([1, 1, 1, 1, 100])
 RATE_LEAD_DAYS = 60  # rates start this many days before the first possible invoice
 
-COUNTRIES = ("US", "CA", "GB", "DE", "FR", "NL", "ES", "IE", "AU")
-COUNTRY_P = np.array([0.40, 0.07, 0.14, 0.12, 0.08, 0.05, 0.04, 0.02, 0.06])
-COUNTRY_CURRENCY = np.array([0, 0, 2, 1, 1, 1, 1, 1, 3])
+COUNTRIES = ("US", "CA", "GB", "DE", "FR", "NL", "ES", "IE", "AU", "JP")
+COUNTRY_P = np.array([0.40, 0.07, 0.14, 0.12, 0.08, 0.05, 0.04, 0.02, 0.06])  # JP is drawn apart: JP_SHARE
+COUNTRY_CURRENCY = np.array([0, 0, 2, 1, 1, 1, 1, 1, 3, 4])
+JP = COUNTRIES.index("JP")
+JP_SHARE = 0.03  # customers moved to Japan (JPY, a zero-decimal currency) by a stream of their own
 SEGMENTS = ("smb", "mid_market", "enterprise")
 SEGMENT_P = np.array([0.62, 0.28, 0.10])
 CHANNELS = ("organic", "paid_search", "partner", "outbound", "referral")
@@ -99,9 +103,10 @@ PAUSE_FADE_DAYS = 45.0
 SENTIMENT_LEAD = 1.6  # survey scores start to sour this much earlier than usage fades
 EVENT_CHUNK = 2_500_000  # expected candidate events per written batch
 
-CANCEL_REASONS = ("too_expensive", "missing_features", "switched_competitor", "no_longer_needed", "poor_support")
+# Stripe's cancellation feedback codes, so a Stripe export of the same world says the same.
+CANCEL_REASONS = ("too_expensive", "missing_features", "switched_service", "unused", "customer_service")
 CANCEL_REASON_P = np.array([0.30, 0.22, 0.16, 0.20, 0.04])  # the remaining 8 % stay null
-FAILURE_REASONS = ("card_expired", "insufficient_funds", "do_not_honor")
+FAILURE_REASONS = ("expired_card", "insufficient_funds", "card_declined")  # Stripe's charge failure codes
 FAILURE_REASON_P = np.array([0.35, 0.45, 0.20])
 RETRY_DAYS = np.array([0, 3, 8, 15])  # cumulative dunning schedule
 
@@ -241,6 +246,12 @@ def _random_seconds(rng: np.random.Generator, start: np.ndarray, length: np.ndar
     return start + (rng.random(len(start)) * np.maximum(length, 1)).astype(np.int64)
 
 
+def _round_to_unit(cents: np.ndarray, cur: np.ndarray) -> np.ndarray:
+    """Cents rounded to the currency's smallest unit (whole yen for JPY), as int64."""
+    unit = CURRENCY_UNIT_CENTS[cur]
+    return (np.round(np.asarray(cents, dtype=np.float64) / unit) * unit).astype(np.int64)
+
+
 # --- plans -----------------------------------------------------------------------------------
 def price_table() -> np.ndarray:
     """List price in cents per unit and interval: array[tier, interval index, currency]."""
@@ -318,6 +329,9 @@ def _make_customers(seed: int, n: int, cal: Calendar) -> Customers:
     segment_null = rng.random(n) < NULL_SHARE["segment"]
     channel = _choice(rng, CHANNEL_P, n)
     channel_null = rng.random(n) < NULL_SHARE["acquisition_channel"]
+    # Japanese customers come from a stream of their own: adding them left every other customer as it was.
+    japan = (_rng(seed, "japan").random(n) < JP_SHARE) & ~country_null
+    country = np.where(japan, JP, country)
     cur = np.where(country_null, 0, COUNTRY_CURRENCY[country])
     seg_sim = np.where(segment_null, 0, segment)
     z = rng.standard_normal(n)
@@ -501,7 +515,7 @@ def _change_plan(rng: np.random.Generator, idx: np.ndarray, ps: np.ndarray, pe: 
     old_mrr = price[old_t, old_i, cur] * qty / INTERVALS[old_i]
     new_mrr = price[new_t, new_i, cur] * qty / INTERVALS[new_i]
     remaining = (pe - change_day) / length
-    st.pend_pro[idx] = np.round((new_mrr - old_mrr) * INTERVALS[old_i] * remaining).astype(np.int64)
+    st.pend_pro[idx] = _round_to_unit((new_mrr - old_mrr) * INTERVALS[old_i] * remaining, cur)
     st.pend_pro_end[idx] = pe
     st.rebill[idx] = True
     st.next_start[idx] = change_day
@@ -607,7 +621,7 @@ def _one_off_purchases(seed: int, cust: Customers, cal: Calendar, subscribed: np
     usd = rng.gamma(6.0, 1.0 / nu[buys["cust"]])
     buys["qty"] = 1 + rng.poisson(0.3, m)
     local = usd * CURRENCY_PRICE_FACTOR[cust.cur[buys["cust"]]]
-    buys["cents"] = np.maximum(100, np.round(local * 100)).astype(np.int64)
+    buys["cents"] = np.maximum(100, _round_to_unit(local * 100, cust.cur[buys["cust"]]))
     return buys
 
 
@@ -713,7 +727,8 @@ def _refunds(rng: np.random.Generator, pay: dict[str, np.ndarray], inv: dict[str
     pick = ok[rng.random(len(ok)) < np.where(one_off, 2.5 * REFUND_P, REFUND_P)]
     at = pay["at"][pick] + rng.integers(1 * DAY, 20 * DAY, len(pick))
     full = rng.random(len(pick)) < 0.6
-    cents = np.where(full, pay["cents"][pick], np.round(pay["cents"][pick] * rng.uniform(0.2, 0.8, len(pick))))
+    part = _round_to_unit(pay["cents"][pick] * rng.uniform(0.2, 0.8, len(pick)), inv["cur"][pay["inv"][pick]])
+    cents = np.where(full, pay["cents"][pick], part)
     keep = at < cal.end_ts
     return {"inv": pay["inv"][pick][keep], "at": at[keep], "cents": -cents[keep].astype(np.int64),
             "refund": np.ones(keep.sum(), bool), "failed": np.zeros(keep.sum(), bool),
@@ -977,11 +992,12 @@ def _subscriptions_table(subs: dict[str, np.ndarray], status: np.ndarray, cust: 
     """The subscriptions raw table."""
     rng = _rng(seed, "cancel_reasons")
     n = len(subs["cust"])
-    reason_values = CANCEL_REASONS + ("payment_failed", "trial_not_converted")
+    reason_values = CANCEL_REASONS + ("payment_failed",)
     voluntary = _choice(rng, np.append(CANCEL_REASON_P, 1.0 - CANCEL_REASON_P.sum()), n)  # last = no reason given
-    reason = np.select([subs["end_kind"] == 2, subs["end_kind"] == 3], [len(CANCEL_REASONS), len(CANCEL_REASONS) + 1],
-                       voluntary)
-    reason_null = (subs["cancel_ts"] == NO_TS) | ((subs["end_kind"] == 1) & (voluntary == len(CANCEL_REASONS)))
+    reason = np.where(subs["end_kind"] == 2, len(CANCEL_REASONS), voluntary)
+    # a lapsed trial states no reason (Stripe records none either); a voluntary cancellation may leave it out
+    no_reason = (subs["end_kind"] == 3) | ((subs["end_kind"] == 1) & (voluntary == len(CANCEL_REASONS)))
+    reason_null = (subs["cancel_ts"] == NO_TS) | no_reason
     reason = np.where(reason_null, 0, reason)
     trialing = status == 0
     return pa.table({
@@ -1152,14 +1168,21 @@ def _write_events(batches: Iterator[dict[str, np.ndarray]], path: Path, seed: in
     return rows
 
 
+BILLING_SOURCES = ("contract", "stripe")
+
+
 def generate(out_dir: Path, customers: int = 5000, months: int = 36, seed: int = 42,
              end_date: date = date(2026, 11, 20), progress: Callable[[str], None] | None = None,
-             *, bad_rows: bool = True) -> dict[str, int]:
+             *, bad_rows: bool = True, billing_source: str = "contract") -> dict[str, int]:
     """Write the ten raw tables as `<out_dir>/<table>.parquet`; returns the rows written per table.
 
     The same arguments always give byte-identical files. `bad_rows=False` leaves out the
     handful of deliberately bad rows (duplicates, orphans, an out-of-range score).
+    `billing_source="stripe"` writes the same world's six billing tables in the Stripe layout instead,
+    as `<out_dir>/stripe/<table>.parquet` (churn_warehouse.stripe_layout; counted as `stripe/<table>`).
     """
+    if billing_source not in BILLING_SOURCES:
+        raise ValueError(f"billing_source must be one of {BILLING_SOURCES}, got {billing_source!r}")
     if customers < 1:
         raise ValueError("customers must be at least 1")
     out_dir = Path(out_dir)
@@ -1173,9 +1196,18 @@ def generate(out_dir: Path, customers: int = 5000, months: int = 36, seed: int =
         written[name] = rows
         say(f"{name}: {rows} rows")
 
+    billing: dict[str, pa.Table] = {}
+
+    def emit_billing(name: str, table: pa.Table) -> None:
+        """A billing table: written now (contract layout), or kept for the Stripe writer."""
+        if billing_source == "stripe":
+            billing[name] = table
+        else:
+            emit(name, _write(table, out_dir / f"{name}.parquet"))
+
     cust = _make_customers(seed, customers, cal)
-    emit("customers", _write(_customers_table(cust), out_dir / "customers.parquet"))
-    emit("plans", _write(_plans_table(price), out_dir / "plans.parquet"))
+    emit_billing("customers", _customers_table(cust))
+    emit_billing("plans", _plans_table(price))
     subs, recs = _simulate_subscriptions(seed, cust, cal, price)
     subscribed = np.zeros(len(cust), bool)
     subscribed[subs["cust"]] = True
@@ -1183,14 +1215,19 @@ def generate(out_dir: Path, customers: int = 5000, months: int = 36, seed: int =
     inv, lines = _invoice_frame(subs, recs, buys, cust, price)
     pay, inv_status = _payments(seed, inv, subs, cust, cal)
     status = _subscription_status(subs, inv, inv_status, pay, cal)
-    emit("subscriptions", _write(_subscriptions_table(subs, status, cust, seed), out_dir / "subscriptions.parquet"))
-    emit("invoices", _write(_invoices_table(inv, inv_status), out_dir / "invoices.parquet"))
-    emit("invoice_lines", _write(_lines_table(lines), out_dir / "invoice_lines.parquet"))
+    emit_billing("subscriptions", _subscriptions_table(subs, status, cust, seed))
+    emit_billing("invoices", _invoices_table(inv, inv_status))
+    emit_billing("invoice_lines", _lines_table(lines))
     bad = _rng(seed, "bad_rows")
     payments = _payments_table(pay, inv)
     if bad_rows:
         payments = _with_exact_duplicates(bad, payments, _bad_count(payments.num_rows, 0.0002, 1))
-    emit("payments", _write(payments, out_dir / "payments.parquet"))
+    emit_billing("payments", payments)
+    if billing_source == "stripe":
+        from churn_warehouse.stripe_layout import write_stripe_tables
+
+        for name, rows in write_stripe_tables(billing, out_dir / "stripe", cal.end_ts, seed).items():
+            emit(f"stripe/{name}", rows)
     emit("exchange_rates", _write(_exchange_rates_table(seed, cal), out_dir / "exchange_rates.parquet"))
     sp = _spans(seed, subs, cust, cal)
     emit("events", _write_events(_event_batches(seed, sp, cust, subs, buys, cal), out_dir / "events.parquet",
@@ -1216,6 +1253,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--end-date", type=date.fromisoformat, default=date(2026, 11, 20),
                         help="last day of the history, YYYY-MM-DD")
     parser.add_argument("--no-bad-rows", action="store_true", help="leave out the deliberately bad rows")
+    parser.add_argument("--billing-source", choices=BILLING_SOURCES, default="contract",
+                        help="layout of the billing tables: the raw contract's, or Stripe's (under <out>/stripe/)")
     return parser.parse_args(argv)
 
 
@@ -1228,7 +1267,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.perf_counter() - began:7.1f}s] {message}", flush=True)
 
     rows = generate(args.out, args.customers, args.months, args.seed, args.end_date, show,
-                    bad_rows=not args.no_bad_rows)
+                    bad_rows=not args.no_bad_rows, billing_source=args.billing_source)
     print(f"wrote {sum(rows.values())} rows in {len(rows)} tables to {args.out} "
           f"in {time.perf_counter() - began:.1f}s", flush=True)
     return 0

@@ -4,7 +4,7 @@
 #
 # pytest runs as two processes side by side, each on its own share of the modules: most of a test's time is
 # dbt's single-threaded Python, so two processes keep both cores busy. The engine-parity modules (PostgreSQL,
-# Spark, and the determinism check that reuses their DuckDB build) stay in one process, because they share
+# Spark, the Stripe route's, and the determinism check that reuses their DuckDB build) stay in one process, as they share
 # one PostgreSQL server and one Spark build. Arguments are passed to both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ echo "== sqlfluff lint (dbt templater, DuckDB dialect)"
 
 second=(tests/python/test_engine_parity.py tests/python/test_dashboard_postgres.py tests/python/test_spark_parity.py
         tests/python/test_determinism.py tests/python/test_publish.py tests/python/test_publish_reliability.py
-        tests/python/test_security.py)
+        tests/python/test_security.py tests/python/test_stripe_equivalence_postgres.py)
 reports=$(mktemp -d)
 echo "== pytest, two processes (the second one's output follows the first's)"
 .venv/bin/python -m pytest --junitxml="$reports/second.xml" "${second[@]}" "$@" > "$reports/second.log" 2>&1 &

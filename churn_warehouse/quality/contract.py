@@ -18,19 +18,41 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 @dataclass(frozen=True)
 class TableContract:
-    """One raw table of docs/raw_contract.md: whether it is required, its key and its (column, contract type) list."""
+    """One raw table of docs/raw_contract.md: whether it is required, its key and its (column, contract type) list.
+
+    A table of another billing source (the Stripe layout) also says where its files are: `folder` under the
+    raw path and the `file_names` it may have (the first found is read); a column written `a|b` is present
+    when either is; `version_key` is the key of a table that keeps every version of a row (Fivetran history).
+    """
 
     name: str
     required: bool
     key: tuple[str, ...]
     columns: tuple[tuple[str, str], ...]
+    folder: str = ""
+    file_names: tuple[str, ...] = ()
+    version_key: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.columns)
 
     def contract_type(self, column: str) -> str:
-        return dict(self.columns)[column]
+        types = {name: kind for names, kind in self.columns for name in (names, *names.split("|"))}
+        return types[column]
+
+    def locate(self, raw_path: Path, raw_format: str) -> str | None:
+        """The file or glob the build reads for this table (the first of its names found), or None."""
+        for name in self.file_names or (self.name,):
+            pattern = raw_file_pattern(Path(raw_path) / self.folder, raw_format, name)
+            if pattern is not None:
+                return pattern
+        return None
+
+    def absent_source(self, raw_path: Path, raw_format: str) -> str:
+        """Where the table was looked for, as a reader would write it."""
+        names = " or ".join(f"{name}.{raw_format}" for name in self.file_names or (self.name,))
+        return f"{Path(raw_path) / self.folder if self.folder else raw_path}/{names} (absent)"
 
 
 class _Returned(Exception):
@@ -45,18 +67,22 @@ def _jinja_return(value: object) -> None:
     raise _Returned(value)
 
 
-@lru_cache(maxsize=None)
-def load_raw_contract(project_dir: Path = PROJECT_DIR) -> dict[str, TableContract]:
-    """Render the dbt macro `raw_contract()` with plain jinja and return its tables in contract order."""
-    source = (project_dir / "macros" / "raw_contract.sql").read_text(encoding="utf-8")
+def render_macro(file_name: str, call: str, project_dir: Path = PROJECT_DIR) -> object:
+    """What a dbt macro of `macros/<file_name>` passes to `return(...)`, rendered with plain jinja (`call`)."""
+    source = (project_dir / "macros" / file_name).read_text(encoding="utf-8")
     environment = jinja2.Environment()
     environment.globals["return"] = _jinja_return
     try:
-        environment.from_string(source + "{{ raw_contract() }}").render()
+        environment.from_string(source + "{{ " + call + " }}").render()
     except _Returned as returned:
-        tables = returned.value
-    else:
-        raise RuntimeError("macros/raw_contract.sql: raw_contract() returned nothing")
+        return returned.value
+    raise RuntimeError(f"macros/{file_name}: {call} returned nothing")
+
+
+@lru_cache(maxsize=None)
+def load_raw_contract(project_dir: Path = PROJECT_DIR) -> dict[str, TableContract]:
+    """Render the dbt macro `raw_contract()` with plain jinja and return its tables in contract order."""
+    tables = render_macro("raw_contract.sql", "raw_contract()", project_dir)
     return {
         name: TableContract(
             name=name,
@@ -106,7 +132,8 @@ class TableChecks:
     tables whose days follow billing anniversaries); `nullable` lists the columns the contract allows to be
     null as an attribute (not the ones null until something happens, like `canceled_at`), whose null
     share is compared with history; `distributions` names (measure, column, SQL filter) compared with
-    history; the severities say whether a volume drop or a stale table blocks publishing.
+    history; the severities say whether a volume drop or a stale table blocks publishing. `dated_by`
+    (parent table, parent key, this table's column) dates a table by its parent's time column.
     """
 
     time_column: str | None
@@ -116,6 +143,7 @@ class TableChecks:
     freshness_severity: str = "warning"
     nullable: tuple[str, ...] = ()
     distributions: tuple[tuple[str, str, str, str], ...] = ()
+    dated_by: tuple[str, str, str] | None = None
 
 
 # Distribution measures: (measure column in the profile frame, raw column, aggregate, row filter).
@@ -132,6 +160,7 @@ TABLE_CHECKS: dict[str, TableChecks] = {
     ),
     "invoice_lines": TableChecks(
         time_column="issued_at", volume_grain="month", volume_severity="blocking", nullable=("plan_id",),
+        dated_by=("invoices", "invoice_id", "invoice_id"),
         distributions=(("median_subscription_amount", "amount", "median", "line_type = 'subscription'"),),
     ),
     "payments": TableChecks(
@@ -157,3 +186,22 @@ TABLE_CHECKS: dict[str, TableChecks] = {
 # Distributions that block publishing when they leave their history's bounds (a change of unit or scale in
 # money makes every figure wrong); score distributions only warn.
 BLOCKING_DISTRIBUTIONS = {"median_subscription_amount", "median_charge_amount"}
+
+# The contract tables a billing source other than the contract replaces (read from its own layout instead).
+BILLING_TABLES = ("customers", "plans", "subscriptions", "invoices", "invoice_lines", "payments")
+
+
+def source_tables(
+    billing_source: str, raw_path: Path, raw_format: str
+) -> tuple[dict[str, TableContract], dict[str, TableChecks]]:
+    """The raw tables a build with dbt var `billing_source` reads from `raw_path`, and their whole-table checks."""
+    if billing_source == "contract":
+        return load_raw_contract(), TABLE_CHECKS
+    if billing_source != "stripe":
+        raise ValueError(f"the dbt var billing_source must be 'contract' or 'stripe', got {billing_source!r}")
+    from churn_warehouse.quality.stripe_contract import STRIPE_TABLE_CHECKS, stripe_tables
+
+    stripe = stripe_tables(raw_path, raw_format)
+    kept = {name: table for name, table in load_raw_contract().items() if name not in BILLING_TABLES}
+    checks = {name: TABLE_CHECKS[name] for name in kept}
+    return {**stripe, **kept}, {**{name: STRIPE_TABLE_CHECKS[name] for name in stripe}, **checks}

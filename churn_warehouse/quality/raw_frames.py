@@ -20,13 +20,7 @@ import numpy as np
 import pandas as pd
 
 from churn_warehouse.quality.bounds import MAD_TO_SD, Bounds, robust_bounds, trailing_median_and_mad
-from churn_warehouse.quality.contract import (
-    TABLE_CHECKS,
-    TableContract,
-    load_raw_contract,
-    raw_file_pattern,
-    raw_reader_sql,
-)
+from churn_warehouse.quality.contract import TableChecks, TableContract, raw_reader_sql, source_tables
 from churn_warehouse.quality.runner import NamedFailure
 from churn_warehouse.quality.settings import QualitySettings
 from churn_warehouse.resources import MEMORY_LIMIT_VARIABLE, available_memory, default_memory_limit
@@ -43,6 +37,11 @@ _TYPE_FAMILIES = {
     "TIMESTAMP_NS": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamp_tz",
     "BOOLEAN": "boolean",
 }
+
+
+def _ident(table: str) -> str:
+    """A table's name as part of a DuckDB identifier (`stripe.invoice` → `stripe__invoice`)."""
+    return table.replace(".", "__")
 
 
 def is_empty_file(pattern: str) -> bool:
@@ -85,12 +84,16 @@ class RawInputs:
         as_of_date: date | str | None,
         settings: QualitySettings,
         max_rate_age_days: int = 7,
+        billing_source: str = "contract",
     ) -> None:
         self.raw_path = Path(raw_path)
         self.raw_format = raw_format
         self.settings = settings
         self.max_rate_age_days = max_rate_age_days
-        self.contract: dict[str, TableContract] = load_raw_contract()
+        self.billing_source = billing_source
+        self.contract: dict[str, TableContract]
+        self.checks: dict[str, TableChecks]
+        self.contract, self.checks = source_tables(billing_source, self.raw_path, raw_format)
         self.connection = duckdb.connect(
             config={
                 "memory_limit": os.environ.get(MEMORY_LIMIT_VARIABLE) or default_memory_limit(available_memory()),
@@ -103,7 +106,7 @@ class RawInputs:
         self.empty_files: dict[str, str] = {}
         self.stored_types: dict[str, dict[str, str]] = {}
         for table in self.contract:
-            pattern = raw_file_pattern(self.raw_path, raw_format, table)
+            pattern = self.contract[table].locate(self.raw_path, raw_format)
             if pattern is not None and is_empty_file(pattern):
                 self.empty_files[table], pattern = pattern, None
             self.sources[table] = pattern
@@ -111,13 +114,13 @@ class RawInputs:
                 continue
             with self._reading(table):
                 self.connection.execute(
-                    f"create view raw_{table} as select * from {raw_reader_sql(pattern, raw_format)}")
-                described = self.connection.execute(f"describe raw_{table}").fetchall()
+                    f"create view raw_{_ident(table)} as select * from {raw_reader_sql(pattern, raw_format)}")
+                described = self.connection.execute(f"describe raw_{_ident(table)}").fetchall()
             self.stored_types[table] = {row[0].lower(): row[1] for row in described}
         self._dated: set[str] = set()
         for table in self.contract:
             if self._create_dated_view(table):
-                with self._reading(table, *(["invoices"] if table == "invoice_lines" else [])):
+                with self._reading(table, *self._parents(table)):
                     self._create_daily_table(table)
                 self._dated.add(table)
         self.as_of_date = self._resolve_as_of_date(as_of_date)
@@ -146,13 +149,23 @@ class RawInputs:
         return self.sources.get(table) is not None
 
     def has_column(self, table: str, column: str) -> bool:
-        return column in self.stored_types.get(table, {})
+        return self.stored_type(table, column) is not None
+
+    def stored_type(self, table: str, column: str) -> str | None:
+        """The type the file stores `column` in (`a|b`: the first of the two it has), or None when absent."""
+        stored = self.stored_types.get(table, {})
+        return next((stored[name] for name in column.split("|") if name in stored), None)
+
+    def _parents(self, table: str) -> list[str]:
+        """The table whose time column dates `table`'s rows (invoice lines: their invoice), if any."""
+        dated_by = self.checks[table].dated_by
+        return [dated_by[0]] if dated_by else []
 
     def _absent_source(self, table: str) -> str:
         """Where an absent table was looked for, or the 0-byte file that stood for it."""
         if table in self.empty_files:
             return f"{self.empty_files[table]} (an empty file, 0 bytes, not even a header row: read as absent)"
-        return f"{self.raw_path}/{table}.{self.raw_format} (absent)"
+        return self.contract[table].absent_source(self.raw_path, self.raw_format)
 
     def _timestamp_sql(self, table: str, column: str) -> str:
         """The column as a UTC timestamp, as staging's cast_raw reads it (text with an offset is converted)."""
@@ -168,45 +181,47 @@ class RawInputs:
 
     def _create_dated_view(self, table: str) -> bool:
         """`dated_<table>`: every raw row with `row_date`, its time column's date (invoice lines: their invoice's)."""
-        checks = TABLE_CHECKS[table]
+        checks = self.checks[table]
         if checks.time_column is None or not self.is_present(table):
             return False
-        if table == "invoice_lines":
-            if not (self.is_present("invoices") and self.has_column("invoices", "issued_at")
-                    and self.has_column("invoices", "invoice_id") and self.has_column(table, "invoice_id")):
+        if checks.dated_by is not None:
+            parent, parent_key, column = checks.dated_by
+            parent_time = self.checks[parent].time_column
+            if not (self.is_present(parent) and self.has_column(parent, parent_time)
+                    and self.has_column(parent, parent_key) and self.has_column(table, column)):
                 return False
             self.connection.execute(
                 f"""
-                create view dated_invoice_lines as
-                with invoice_dates as (
+                create view dated_{_ident(table)} as
+                with parent_dates as (
                     select
-                        cast(invoice_id as varchar) as invoice_id,
-                        min({self._date_sql('invoices', 'issued_at')}) as row_date
-                    from raw_invoices
+                        cast("{parent_key}" as varchar) as parent_key,
+                        min({self._date_sql(parent, parent_time)}) as row_date
+                    from raw_{_ident(parent)}
                     group by 1
                 )
-                select invoice_dates.row_date, raw_invoice_lines.*
-                from raw_invoice_lines
-                left join invoice_dates on cast(raw_invoice_lines.invoice_id as varchar) = invoice_dates.invoice_id
+                select parent_dates.row_date, child.*
+                from raw_{_ident(table)} as child
+                left join parent_dates on cast(child."{column}" as varchar) = parent_dates.parent_key
                 """
             )
             return True
         if not self.has_column(table, checks.time_column):
             return False
         self.connection.execute(
-            f"create view dated_{table} as "
-            f"select {self._date_sql(table, checks.time_column)} as row_date, * from raw_{table}"
+            f"create view dated_{_ident(table)} as "
+            f"select {self._date_sql(table, checks.time_column)} as row_date, * from raw_{_ident(table)}"
         )
         return True
 
     def _null_columns(self, table: str) -> list[str]:
         """The nullable attribute columns of `table` that the file has."""
-        return [column for column in TABLE_CHECKS[table].nullable if self.has_column(table, column)]
+        return [column for column in self.checks[table].nullable if self.has_column(table, column)]
 
     def _distributions(self, table: str, aggregate: str) -> list[tuple[str, str, str]]:
         """(measure, value SQL, row filter) of the table's distribution measures with `aggregate` the file can give."""
         found = []
-        for measure, column, kind, row_filter in TABLE_CHECKS[table].distributions:
+        for measure, column, kind, row_filter in self.checks[table].distributions:
             needed = [column, *_filter_columns(row_filter)]
             if kind == aggregate and all(self.has_column(table, part) for part in needed):
                 found.append((measure, f"try_cast(cast(\"{column}\" as varchar) as double)", row_filter))
@@ -225,7 +240,8 @@ class RawInputs:
             selects.append(f"sum({value}) filter (where {row_filter}) as sum__{measure}")
             selects.append(f"count({value}) filter (where {row_filter}) as count__{measure}")
         self.connection.execute(
-            f"create temp table daily_{table} as select row_date, {', '.join(selects)} from dated_{table} group by 1"
+            f"create temp table daily_{_ident(table)} as select row_date, {', '.join(selects)} "
+            f"from dated_{_ident(table)} group by 1"
         )
 
     def _resolve_as_of_date(self, as_of_date: date | str | None) -> date:
@@ -239,7 +255,8 @@ class RawInputs:
                 raise ValueError(f"the dbt var as_of_date (--as-of-date) must be a date written YYYY-MM-DD: "
                                  f"got '{as_of_date}' ({error})") from None
         today = datetime.now(timezone.utc).date()
-        parts = [f"select row_date from daily_{table}" for table in ("events", "invoices") if table in self._dated]
+        invoices = "stripe.invoice" if self.billing_source == "stripe" else "invoices"
+        parts = [f"select row_date from daily_{_ident(table)}" for table in ("events", invoices) if table in self._dated]
         latest = None
         if parts:
             latest = self.connection.execute(
@@ -255,10 +272,11 @@ class RawInputs:
         for name, table in self.contract.items():
             count = None
             if name in self._dated:
-                count = self.connection.execute(f"select sum(row_count) from daily_{name}").fetchall()[0][0] or 0
+                count = self.connection.execute(
+                    f"select sum(row_count) from daily_{_ident(name)}").fetchall()[0][0] or 0
             elif self.is_present(name):
                 with self._reading(name):
-                    count = self.connection.execute(f"select count(*) from raw_{name}").fetchall()[0][0]
+                    count = self.connection.execute(f"select count(*) from raw_{_ident(name)}").fetchall()[0][0]
             rows.append({
                 "table_name": name,
                 "is_required": table.required,
@@ -275,16 +293,49 @@ class RawInputs:
             if not self.is_present(name):
                 continue
             for column, contract_type in table.columns:
-                stored = self.stored_types[name].get(column)
+                stored = self.stored_type(name, column)
                 rows.append({
                     "table_name": name,
-                    "column_name": column,
+                    "column_name": column.replace("|", " or "),
                     "contract_type": contract_type,
                     "stored_type": stored,
                     "stored_family": type_family(stored, self.raw_format),
                 })
         columns = ["table_name", "column_name", "contract_type", "stored_type", "stored_family"]
         return pd.DataFrame(rows, columns=columns)
+
+    def versions_frame(self) -> tuple[pd.DataFrame, list[str]]:
+        """One row per present history table: its version key, rows, rows repeating a version, an example key.
+
+        Also what was not checked: a table read without its version columns (a connector without history).
+        """
+        rows, skipped = [], []
+        for name, table in self.contract.items():
+            if not table.version_key or not self.is_present(name):
+                continue
+            if not all(self.has_column(name, column) for column in table.version_key):
+                skipped.append(f"{name}: read from {self.sources[name]} without the version columns "
+                               f"({', '.join(table.version_key)}): one row per id, as the build reads it")
+                continue
+            key = ", ".join(f'"{column}"' for column in table.version_key)
+            with self._reading(name):
+                total, repeated, example = self.connection.execute(
+                    f"""
+                    select sum(n), sum(n - 1), min(example) filter (where n > 1)
+                    from (
+                        select count(*) as n, cast(row({key}) as varchar) as example
+                        from raw_{_ident(name)}
+                        group by {key}
+                    )
+                    """
+                ).fetchall()[0]
+            rows.append({
+                "table_name": name, "column_name": ", ".join(table.version_key),
+                "version_key": ", ".join(table.version_key), "row_count": total or 0,
+                "repeated_versions": repeated or 0, "example": example,
+            })
+        columns = ["table_name", "column_name", "version_key", "row_count", "repeated_versions", "example"]
+        return pd.DataFrame(rows, columns=columns).astype({"row_count": "Int64", "repeated_versions": "Int64"}), skipped
 
     def freshness_frame(self) -> pd.DataFrame:
         """One row per dated table: its latest row date on or before the as-of date and how many days that is behind."""
@@ -293,11 +344,12 @@ class RawInputs:
             if name not in self._dated:
                 continue
             latest, dated_rows = self.connection.execute(
-                f"select max(row_date), sum(row_count) from daily_{name} where row_date <= ?", [self.as_of_date]
+                f"select max(row_date), sum(row_count) from daily_{_ident(name)} where row_date <= ?",
+                [self.as_of_date],
             ).fetchall()[0]
             rows.append({
                 "table_name": name,
-                "time_column": TABLE_CHECKS[name].time_column,
+                "time_column": self.checks[name].time_column,
                 "latest_date": pd.Timestamp(latest) if latest else pd.NaT,
                 "days_behind_as_of": (self.as_of_date - latest).days if latest else None,
                 "dated_rows": dated_rows,
@@ -309,7 +361,7 @@ class RawInputs:
 
     def freshness_limit(self, table: str) -> int:
         """Days a table's latest row may lie before the as-of date."""
-        kind = TABLE_CHECKS[table].freshness_kind
+        kind = self.checks[table].freshness_kind
         if table == "exchange_rates":
             return self.max_rate_age_days
         return {
@@ -323,7 +375,7 @@ class RawInputs:
             f"""
             with counted as (
                 select row_date, row_count
-                from daily_{table}
+                from daily_{_ident(table)}
                 where row_date <= $as_of
             ),
             calendar as (
@@ -361,7 +413,7 @@ class RawInputs:
         settings = self.settings
         parts = []
         for name in self.contract:
-            grain = TABLE_CHECKS[name].volume_grain
+            grain = self.checks[name].volume_grain
             if grain is None or name not in self._dated:
                 continue
             if grain == "day":
@@ -407,7 +459,7 @@ class RawInputs:
         `is_recent` marks the months checked; the bounds of each measure come from the history months before
         them (those with enough rows), median ± k · robust sd.
         """
-        checks = TABLE_CHECKS[table]
+        checks = self.checks[table]
         if table not in self._dated or not (checks.nullable or checks.distributions):
             return None
         settings = self.settings
@@ -426,7 +478,7 @@ class RawInputs:
             f"""
             select cast(date_trunc('month', row_date) as date) as month, sum(row_count) as row_count
                 {''.join(', ' + select for select in selects)}
-            from daily_{table}
+            from daily_{_ident(table)}
             where row_date <= ?
             group by 1
             order by 1
@@ -435,21 +487,21 @@ class RawInputs:
         ).df()
         if medians:
             # Medians do not add up over days: these read the raw rows again (billing tables, a few columns).
-            with self._reading(table, *(["invoices"] if table == "invoice_lines" else [])):
+            with self._reading(table, *self._parents(table)):
                 median_frame = self.connection.execute(
                     f"""
                     select cast(date_trunc('month', row_date) as date) as month,
                         {', '.join(f"median({value}) filter (where {row_filter}) as {measure}, "
                                    f"count({value}) filter (where {row_filter}) as {measure}__rows"
                                    for measure, value, row_filter in medians)}
-                    from dated_{table}
+                    from dated_{_ident(table)}
                     where row_date <= ?
                     group by 1
                     """,
                     [self.as_of_date],
                 ).df()
             frame = frame.merge(median_frame, on="month", how="left")
-        for measure, column, _, _ in TABLE_CHECKS[table].distributions:
+        for measure, column, _, _ in self.checks[table].distributions:
             if measure in frame.columns:
                 raw_columns[measure], kinds[measure] = column, "distribution"
         frame["month"] = pd.to_datetime(frame["month"])

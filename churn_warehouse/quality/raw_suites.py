@@ -5,10 +5,14 @@ timestamps) are quarantine's, in dbt staging; none of them is repeated here. Wha
 
 - `raw_tables`: every required table is present and not empty; optional ones are announced when absent.
 - `raw_columns`: every contract column is present, stored in a type that can hold the contract type.
+- `raw_versions` (Stripe layout): a history table's version key, `(id, _fivetran_start)`, is unique.
 - `raw_freshness`: each table's latest row against the as-of date.
 - `raw_volume`: rows per day (per month for billing tables) against the trailing window's median ± k · sd.
 - `raw_profile_<table>`: null shares of nullable attribute columns and the distribution of amounts and
   scores, month by month over the last months, against the months before them.
+
+With dbt var `billing_source: stripe`, the six billing tables are the Stripe tables of stripe_contract.py
+(named `stripe.<table>`) and are checked the same way.
 
 Every frame is an aggregate that DuckDB computes from the files (raw_frames.py); each suite's coverage
 note says which rows it holds.
@@ -16,7 +20,7 @@ note says which rows it holds.
 
 from __future__ import annotations
 
-from churn_warehouse.quality.contract import BLOCKING_DISTRIBUTIONS, TABLE_CHECKS
+from churn_warehouse.quality.contract import BLOCKING_DISTRIBUTIONS
 from churn_warehouse.quality.raw_frames import ProfileFrame, RawInputs
 from churn_warehouse.quality.spec import BLOCKING, FROM_ROW, WARNING, RowColumn, SuiteSpec, expect, gx
 
@@ -57,7 +61,9 @@ def tables_suite(raw: RawInputs) -> SuiteSpec:
     return SuiteSpec(
         name="raw_tables",
         stage="raw",
-        coverage=f"Every table of the raw contract, looked for in {raw.raw_path} as {raw.raw_format}.",
+        coverage=(f"Every table of the raw contract, looked for in {raw.raw_path} as {raw.raw_format}"
+                  + (" (the billing tables in the Stripe layout, under stripe/)." if raw.billing_source == "stripe"
+                     else ".")),
         frame=raw.tables_frame(),
         index_columns=["table_name", "source", "row_count"],
         expectations=checks,
@@ -88,15 +94,40 @@ def columns_suite(raw: RawInputs) -> SuiteSpec:
     )
 
 
+def versions_suite(raw: RawInputs) -> SuiteSpec:
+    """Each version of a history table is one row (blocking).
+
+    A connector's history keeps several rows per id, one per version; the build reads the current one
+    (`_fivetran_active`). Two rows of one version mean the history itself is broken, so which version is
+    current cannot be trusted. Duplicate ids among the rows read are dbt's: quarantined as duplicate_key.
+    """
+    frame, skipped = raw.versions_frame()
+    return SuiteSpec(
+        name="raw_versions",
+        stage="raw",
+        coverage="Every present table that keeps the versions of its rows: "
+                 + (", ".join(f"{row.table_name} by ({row.version_key})" for row in frame.itertuples()) or "none")
+                 + ".",
+        frame=frame,
+        index_columns=["table_name", "column_name", "row_count", "example"],
+        expectations=[
+            expect(gx.expectations.ExpectColumnValuesToBeBetween, severity=BLOCKING, on_table=FROM_ROW,
+                   on_column=FROM_ROW, rule="each version of a history table is one row (its version key is unique)",
+                   column="repeated_versions", max_value=0),
+        ],
+        skipped=skipped,
+    )
+
+
 def freshness_suite(raw: RawInputs) -> SuiteSpec:
     """Each dated table's latest row at most N days before the as-of date; billing tables block, others warn."""
     frame = raw.freshness_frame()
     checks = []
     for table in frame["table_name"]:
         limit = raw.freshness_limit(table)
-        column = TABLE_CHECKS[table].time_column
+        column = raw.checks[table].time_column
         checks.append(expect(
-            gx.expectations.ExpectColumnValuesToBeBetween, severity=TABLE_CHECKS[table].freshness_severity,
+            gx.expectations.ExpectColumnValuesToBeBetween, severity=raw.checks[table].freshness_severity,
             on_table=table, on_column=column,
             rule=f"the latest {column} of {table} is at most {limit} days before the as-of date {raw.as_of_date}",
             column="days_behind_as_of", min_value=0, max_value=limit, row_condition=_is("table_name", table),
@@ -117,7 +148,7 @@ def volume_suite(raw: RawInputs) -> SuiteSpec:
     settings = raw.settings
     frame = raw.volume_frame()
     checks, skipped, covered = [], [], []
-    for table, table_checks in TABLE_CHECKS.items():
+    for table, table_checks in raw.checks.items():
         if table_checks.volume_grain is None:
             continue
         rows = frame[frame["table_name"] == table]
@@ -186,7 +217,7 @@ def profile_suite(profile: ProfileFrame, raw: RawInputs) -> SuiteSpec:
     return SuiteSpec(
         name=f"raw_profile_{profile.table}",
         stage="raw",
-        coverage=(f"{profile.table} per month of {TABLE_CHECKS[profile.table].time_column} up to {raw.as_of_date}; "
+        coverage=(f"{profile.table} per month of {raw.checks[profile.table].time_column} up to {raw.as_of_date}; "
                   f"the last {settings.recent_months} months are checked against the {settings.history_months} "
                   f"before them (months with at least {settings.profile_min_rows} rows)."),
         frame=profile.frame,
@@ -198,8 +229,11 @@ def profile_suite(profile: ProfileFrame, raw: RawInputs) -> SuiteSpec:
 
 def raw_suites(raw: RawInputs) -> list[SuiteSpec]:
     """Every raw suite of this build, in the order they run."""
-    suites = [tables_suite(raw), columns_suite(raw), freshness_suite(raw), volume_suite(raw)]
-    for table in TABLE_CHECKS:
+    suites = [tables_suite(raw), columns_suite(raw)]
+    if any(table.version_key for table in raw.contract.values()):
+        suites.append(versions_suite(raw))
+    suites += [freshness_suite(raw), volume_suite(raw)]
+    for table in raw.checks:
         profile = raw.profile_frame(table)
         if profile is not None:
             suites.append(profile_suite(profile, raw))

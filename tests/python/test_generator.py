@@ -237,7 +237,7 @@ def test_trials_pauses_statuses_and_reactivations_all_occur(db) -> None:
     assert reactivated >= 3
     reasons = {r for (r,) in db.execute(
         "select distinct cancel_reason from subscriptions where cancel_reason is not null").fetchall()}
-    assert {"payment_failed", "too_expensive", "switched_competitor"} <= reasons
+    assert {"payment_failed", "too_expensive", "switched_service"} <= reasons
 
 
 def activity_between(start: str, end: str) -> str:
