@@ -27,15 +27,15 @@ DEFAULT_RAW_PATH = PROJECT_DIR / "data" / "raw"
 MANIFEST = "_generated.json"
 
 
-def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_date: date, force: bool) -> None:
-    """Write the sample raw tables, unless the same ones are already there."""
+def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_date: date, force: bool) -> bool:
+    """Write the sample raw tables, unless the same ones are already there; whether it wrote them."""
     from churn_warehouse.generator import generate
 
     wanted = {"customers": customers, "months": months, "seed": seed, "end_date": end_date.isoformat()}
     manifest = raw_path / MANIFEST
     if not force and manifest.exists() and json.loads(manifest.read_text()) == wanted:
         print(f"Sample data: reusing {raw_path} ({customers:,} customers, {months} months, seed {seed}).")
-        return
+        return False
     print(f"Sample data: generating {customers:,} customers over {months} months into {raw_path}")
     started = time.perf_counter()
     raw_path.mkdir(parents=True, exist_ok=True)
@@ -46,11 +46,12 @@ def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_
     )
     manifest.write_text(json.dumps(wanted))
     print(f"Sample data: done in {time.perf_counter() - started:.1f} s.")
+    return True
 
 
 def build(
     raw_path: Path, raw_format: str, as_of_date: str | None, published_db: Path, build_db: Path,
-    settings: QualitySettings | None = None, max_quarantine_share: float | None = None,
+    settings: QualitySettings | None = None, max_quarantine_share: float | None = None, full_refresh: bool = False,
 ) -> int:
     """Validate raw → dbt build → validate marts → publish; print the validation summary and the figures."""
     dbt_vars: dict[str, object] = {"raw_path": str(raw_path), "raw_format": raw_format}
@@ -59,7 +60,7 @@ def build(
     if max_quarantine_share is not None:
         dbt_vars["max_quarantine_share"] = max_quarantine_share
     started = time.perf_counter()
-    result = build_and_publish(dbt_vars, published_db, build_db, settings=settings)
+    result = build_and_publish(dbt_vars, published_db, build_db, settings=settings, full_refresh=full_refresh)
     elapsed = time.perf_counter() - started
     if not result.ok:
         print(
@@ -125,6 +126,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         command.add_argument(
             "--max-quarantine-share", type=_share, default=None, metavar="SHARE",
             help="the build stops when more than this share of a raw table's rows is quarantined (default 0.01)",
+        )
+        command.add_argument(
+            "--full-refresh", action="store_true",
+            help="build from an empty file and reread every raw file (dbt's --full-refresh); without it a build "
+                 "starts from a copy of the published warehouse and incremental models add only new rows",
         )
 
     def add_sample_options(command: argparse.ArgumentParser) -> None:
@@ -197,16 +203,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nBuild on {args.target} {verdict} in {time.perf_counter() - started:.1f} s.")
         return 0 if result.ok else 1
     if args.command in ("demo", "generate"):
-        generate_sample(
+        regenerated = generate_sample(
             args.raw_path.resolve(), args.customers, args.months, args.seed, args.end_date,
             force=args.command == "generate" or args.regenerate,
         )
         if args.command == "generate":
             return 0
+        # New sample files replace the old ones in place: what the published warehouse kept is stale.
         return build(args.raw_path.resolve(), "parquet", args.as_of_date, args.warehouse, args.build_db,
-                     quality_settings(args), args.max_quarantine_share)
+                     quality_settings(args), args.max_quarantine_share,
+                     args.full_refresh or (regenerated and args.warehouse.exists()))
     return build(args.raw_path.resolve(), args.raw_format, args.as_of_date, args.warehouse, args.build_db,
-                 quality_settings(args), args.max_quarantine_share)
+                 quality_settings(args), args.max_quarantine_share, args.full_refresh)
 
 
 if __name__ == "__main__":
