@@ -213,14 +213,12 @@ def project_vars(dbt_vars: dict[str, object]) -> dict[str, object]:
 
 # ------------------------------------------------------------------ daily runs: start from the published file
 
-# build_info columns that must match for a daily run to start from the published warehouse: incremental models
-# keep rows read from these raw files, in this format and currency, by this version of the package.
-DAILY_RUN_KEYS = ("raw_path", "raw_format", "reporting_currency", "package_version")
 FULL_REFRESH_HINT = "run with --full-refresh after late or corrected data older than the lookback"
 
 
 def _expected_build_info(variables: dict[str, object], raw_path: Path) -> dict[str, str]:
-    """What build_info of a published warehouse says when it was built from the same inputs as this build."""
+    """What build_info of a published warehouse says when it was built from the same inputs as this build: the
+    rows incremental models keep were read from these raw files, in this format and currency, by this version."""
     return {"raw_path": str(raw_path), "raw_format": str(variables["raw_format"]),
             "reporting_currency": str(variables["reporting_currency"]), "package_version": __version__}
 
@@ -236,13 +234,19 @@ def _read_build_info(db_path: Path) -> dict[str, object]:
     return dict(zip(names, rows[0]))
 
 
+def _project_path(text: str) -> Path:
+    """A path as dbt reads it: relative ones from the project folder."""
+    path = Path(text)
+    return (path if path.is_absolute() else PROJECT_DIR / path).resolve()
+
+
 def _mismatches(found: dict[str, object], expected: dict[str, str]) -> list[str]:
     """The build_info values that differ from this build's, as 'name was X, now Y'."""
     problems = []
     for key, now in expected.items():
         was = found.get(key)
         same = was is not None and (
-            Path(str(was)).resolve() == Path(now).resolve() if key == "raw_path" else str(was) == now)
+            _project_path(str(was)) == _project_path(now) if key == "raw_path" else str(was) == now)
         if not same:
             problems.append(f"{key} was {was!r}, now {now!r}")
     return problems
@@ -310,7 +314,8 @@ def build_and_publish(
     run log in `data_quality_runs.jsonl` beside `published_db`; a run that publishes also writes
     `marts.data_quality_runs` into the build file first. `dbt_args` are passed on to `dbt build`.
     When a published warehouse exists the build starts from a copy of it (a daily run, plan_daily_run), unless
-    `full_refresh` (dbt's --full-refresh, from an empty file). A build that cannot start (the files cannot be published, or another build holds the build folder) stops
+    `full_refresh` (dbt's --full-refresh, from an empty file).
+    A build that cannot start (the files cannot be published, or another build holds the build folder) stops
     at once, is not logged, and returns a result without `quality`.
     """
     say = print if echo else (lambda *args, **kwargs: None)

@@ -1222,7 +1222,8 @@ DAILY_TABLES: dict[str, str] = {
 UNDATED = "undated"  # the file of rows without a day (none in generated data)
 
 
-def write_daily_files(out_dir: Path, through: date | None = None, history_through: date | None = None) -> dict[str, int]:
+def write_daily_files(out_dir: Path, through: date | None = None,
+                      history_through: date | None = None) -> dict[str, int]:
     """Rewrite each append-only table `<table>.parquet` of `out_dir` as `<table>/<YYYY-MM-DD>.parquet`, one file
     per day, as a daily export would deliver it; the other tables stay one file each.
 
