@@ -75,14 +75,15 @@ group by all;
 """
 
 
-def timed_step(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run `command`; return its wall time in seconds and its peak RSS in MiB (raises when it fails)."""
+def timed_step(command: list[str], env: dict[str, str] | None = None, expect: str | None = None) -> tuple[float, float]:
+    """Run `command`; return its wall time in seconds and its peak RSS in MiB (raises when it fails, or when its
+    output lacks `expect`)."""
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *command], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
     )
     elapsed = time.perf_counter() - started
-    if completed.returncode != 0:
+    if completed.returncode != 0 or (expect and expect not in completed.stdout):
         raise RuntimeError(f"{' '.join(command)} failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}")
     peak_kib = int(completed.stderr.strip().splitlines()[-1])
     return elapsed, peak_kib / 1024
@@ -139,7 +140,7 @@ def measure_daily_run(raw_all: Path, work_dir: Path) -> dict[str, float]:
     job_s, job_mib = timed_step(job)
     first_dbt_s = dbt_seconds()
     stage_days(raw_all, raw, END_DATE)
-    daily_job_s, daily_job_mib = timed_step(job)
+    daily_job_s, daily_job_mib = timed_step(job, expect="Daily run:")
     return {"job_s": round(job_s, 1), "job_peak_mib": round(job_mib), "job_build_s": round(first_dbt_s, 1),
             "daily_job_s": round(daily_job_s, 1), "daily_job_peak_mib": round(daily_job_mib),
             "daily_build_s": round(dbt_seconds(), 1)}
