@@ -23,7 +23,7 @@ import pytest
 
 from churn_warehouse import __version__, resources
 from churn_warehouse.build import BuildResult, build_and_publish, plan_daily_run, run_dbt_build
-from churn_warehouse.generator import generate, stage_days, write_daily_files
+from churn_warehouse.generator import DAILY_TABLES, generate, stage_days, write_daily_files
 from test_determinism import mart_file_differences
 
 CUSTOMERS, MONTHS, SEED = 300, 36, 42
@@ -184,3 +184,31 @@ def test_the_same_inputs_give_a_daily_run_on_a_copy_and_full_refresh_an_empty_fi
     daily, line = plan_daily_run(published, build_db, INPUTS, Path(INPUTS["raw_path"]), full_refresh=True)
     assert not daily and line is not None and line.startswith("Full refresh:") and not build_db.exists()
     assert plan_daily_run(tmp_path / "none.duckdb", build_db, INPUTS, Path("/data/raw"), False) == (False, None)
+
+
+# ------------------------------------------------------------------ the generator's daily files (no dbt)
+
+
+def test_daily_files_hold_the_same_rows_one_file_a_day_and_through_leaves_out_later_days(tmp_path: Path) -> None:
+    single, daily, staged = tmp_path / "single", tmp_path / "daily", tmp_path / "staged"
+    for folder in (single, daily):
+        generate(folder, customers=20, months=3, seed=SEED, end_date=END)
+    write_daily_files(daily, through=END - timedelta(days=1), history_through=END - timedelta(days=10))
+    with duckdb.connect() as connection:
+        for table, day_column in (("events", "occurred_at"), ("payments", "attempted_at")):
+            files = sorted(path.stem for path in (daily / table).glob("*.parquet"))
+            assert files[0] == (END - timedelta(days=10)).isoformat() and files[-1] < END.isoformat()
+            kept = f"select * from '{single}/{table}.parquet' where cast({day_column} as date) < '{END}'"
+            difference = connection.execute(
+                f"select count(*) from (({kept}) except all (select * from '{daily}/{table}/*.parquet'))"
+                f" union all select count(*) from ((select * from '{daily}/{table}/*.parquet') except all ({kept}))"
+            ).fetchall()
+            assert difference == [(0,), (0,)], table
+    assert not (daily / "events.parquet").exists() and (daily / "customers.parquet").exists()
+    first = stage_days(daily, staged, END - timedelta(days=2))
+    assert (staged / "events" / f"{END - timedelta(days=2)}.parquet") in first
+    assert not (staged / "events" / f"{END - timedelta(days=1)}.parquet").exists()
+    assert stage_days(daily, staged, END - timedelta(days=1)) == [
+        staged / table / f"{END - timedelta(days=1)}.parquet" for table in sorted(DAILY_TABLES)
+        if (daily / table / f"{END - timedelta(days=1)}.parquet").exists()
+    ]
