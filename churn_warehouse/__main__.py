@@ -27,15 +27,15 @@ DEFAULT_RAW_PATH = PROJECT_DIR / "data" / "raw"
 MANIFEST = "_generated.json"
 
 
-def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_date: date, force: bool) -> bool:
-    """Write the sample raw tables, unless the same ones are already there; whether it wrote them."""
+def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_date: date, force: bool) -> None:
+    """Write the sample raw tables, unless the same ones are already there."""
     from churn_warehouse.generator import generate
 
     wanted = {"customers": customers, "months": months, "seed": seed, "end_date": end_date.isoformat()}
     manifest = raw_path / MANIFEST
     if not force and manifest.exists() and json.loads(manifest.read_text()) == wanted:
         print(f"Sample data: reusing {raw_path} ({customers:,} customers, {months} months, seed {seed}).")
-        return False
+        return
     print(f"Sample data: generating {customers:,} customers over {months} months into {raw_path}")
     started = time.perf_counter()
     raw_path.mkdir(parents=True, exist_ok=True)
@@ -46,7 +46,12 @@ def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_
     )
     manifest.write_text(json.dumps(wanted))
     print(f"Sample data: done in {time.perf_counter() - started:.1f} s.")
-    return True
+
+
+def sample_newer_than(raw_path: Path, published_db: Path) -> bool:
+    """Whether the sample was written after the published warehouse was: what that warehouse kept is stale."""
+    manifest = raw_path / MANIFEST
+    return published_db.exists() and manifest.exists() and manifest.stat().st_mtime > published_db.stat().st_mtime
 
 
 def build(
@@ -203,16 +208,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nBuild on {args.target} {verdict} in {time.perf_counter() - started:.1f} s.")
         return 0 if result.ok else 1
     if args.command in ("demo", "generate"):
-        regenerated = generate_sample(
+        generate_sample(
             args.raw_path.resolve(), args.customers, args.months, args.seed, args.end_date,
             force=args.command == "generate" or args.regenerate,
         )
         if args.command == "generate":
             return 0
-        # New sample files replace the old ones in place: what the published warehouse kept is stale.
         return build(args.raw_path.resolve(), "parquet", args.as_of_date, args.warehouse, args.build_db,
                      quality_settings(args), args.max_quarantine_share,
-                     args.full_refresh or (regenerated and args.warehouse.exists()))
+                     args.full_refresh or sample_newer_than(args.raw_path.resolve(), args.warehouse))
     return build(args.raw_path.resolve(), args.raw_format, args.as_of_date, args.warehouse, args.build_db,
                  quality_settings(args), args.max_quarantine_share, args.full_refresh)
 

@@ -10,6 +10,7 @@ the data, so the test makes four: the first, two daily runs, one full build (and
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from churn_warehouse import __version__, resources
+from churn_warehouse.__main__ import MANIFEST, sample_newer_than
 from churn_warehouse.build import BuildResult, build_and_publish, plan_daily_run, run_dbt_build
 from churn_warehouse.generator import DAILY_TABLES, generate, stage_days, write_daily_files
 from test_determinism import mart_file_differences
@@ -215,3 +217,14 @@ def test_daily_files_hold_the_same_rows_one_file_a_day_and_through_leaves_out_la
         staged / table / f"{END - timedelta(days=1)}.parquet" for table in sorted(DAILY_TABLES)
         if (daily / table / f"{END - timedelta(days=1)}.parquet").exists()
     ]
+
+
+def test_demo_refreshes_in_full_when_the_sample_was_written_after_the_published_warehouse(tmp_path: Path) -> None:
+    published, manifest = tmp_path / "warehouse.duckdb", tmp_path / MANIFEST
+    assert not sample_newer_than(tmp_path, published)
+    manifest.write_text("{}")
+    published.write_bytes(b"")
+    os.utime(manifest, (1_000, 1_000))
+    assert not sample_newer_than(tmp_path, published)
+    os.utime(manifest, (published.stat().st_mtime + 1,) * 2)
+    assert sample_newer_than(tmp_path, published)
