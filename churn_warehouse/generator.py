@@ -1229,14 +1229,16 @@ def write_daily_files(out_dir: Path, through: date | None = None,
 
     Days after `through` are left out (the world up to that day). Rows dated on or before `history_through` go
     into one file named after that day (a first export of the history, then one file a day): fewer, larger files.
-    Returns the number of files written per table.
+    Returns the number of files written per table; a table without its single file (a billing table written in
+    another layout) is left as it is.
     """
     out_dir = Path(out_dir)
     quoted = str(out_dir).replace("'", "''")
     last = f"where day <= '{through.isoformat()}'" if through else ""
     written: dict[str, int] = {}
     with duckdb.connect() as connection:
-        for table, column in DAILY_TABLES.items():
+        tables = {table: column for table, column in DAILY_TABLES.items() if (out_dir / f"{table}.parquet").exists()}
+        for table, column in tables.items():
             day = f"strftime({column.format(dir=quoted)}, '%Y-%m-%d')"
             if history_through:
                 day = f"greatest({day}, '{history_through.isoformat()}')"
@@ -1255,7 +1257,7 @@ def write_daily_files(out_dir: Path, through: date | None = None,
                 part.rename(folder / f"{part.parent.name.removeprefix('day=')}.parquet")
             shutil.rmtree(staging)
             written[table] = len(list(folder.glob("*.parquet")))
-        for table in DAILY_TABLES:
+        for table in tables:
             (out_dir / f"{table}.parquet").unlink()
     return written
 
