@@ -52,10 +52,16 @@ def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_
     print(f"Sample data: done in {time.perf_counter() - started:.1f} s.")
 
 
+def sample_newer_than(raw_path: Path, published_db: Path) -> bool:
+    """Whether the sample was written after the published warehouse was: what that warehouse kept is stale."""
+    manifest = raw_path / MANIFEST
+    return published_db.exists() and manifest.exists() and manifest.stat().st_mtime > published_db.stat().st_mtime
+
+
 def build(
     raw_path: Path, raw_format: str, as_of_date: str | None, published_db: Path, build_db: Path,
     settings: QualitySettings | None = None, max_quarantine_share: float | None = None,
-    billing_source: str = "contract",
+    billing_source: str = "contract", full_refresh: bool = False,
 ) -> int:
     """Validate raw → dbt build → validate marts → publish; print the validation summary and the figures."""
     dbt_vars: dict[str, object] = {"raw_path": str(raw_path), "raw_format": raw_format}
@@ -66,7 +72,7 @@ def build(
     if max_quarantine_share is not None:
         dbt_vars["max_quarantine_share"] = max_quarantine_share
     started = time.perf_counter()
-    result = build_and_publish(dbt_vars, published_db, build_db, settings=settings)
+    result = build_and_publish(dbt_vars, published_db, build_db, settings=settings, full_refresh=full_refresh)
     elapsed = time.perf_counter() - started
     if not result.ok:
         print(
@@ -132,6 +138,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         command.add_argument(
             "--max-quarantine-share", type=_share, default=None, metavar="SHARE",
             help="the build stops when more than this share of a raw table's rows is quarantined (default 0.01)",
+        )
+        command.add_argument(
+            "--full-refresh", action="store_true",
+            help="build from an empty file and reread every raw file (dbt's --full-refresh); without it a build "
+                 "starts from a copy of the published warehouse and incremental models add only new rows",
         )
 
     def add_billing_source(command: argparse.ArgumentParser) -> None:
@@ -230,9 +241,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "generate":
             return 0
         return build(raw_path, "parquet", args.as_of_date, args.warehouse, args.build_db,
-                     quality_settings(args), args.max_quarantine_share, args.billing_source)
+                     quality_settings(args), args.max_quarantine_share, args.billing_source,
+                     args.full_refresh or sample_newer_than(raw_path, args.warehouse))
     return build(args.raw_path.resolve(), args.raw_format, args.as_of_date, args.warehouse, args.build_db,
-                 quality_settings(args), args.max_quarantine_share, args.billing_source)
+                 quality_settings(args), args.max_quarantine_share, args.billing_source, args.full_refresh)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """The main job: validate raw inputs → dbt build into a work file → validate marts → publish over the warehouse.
 
+The work file starts empty, or, for a daily run, as a copy of the published warehouse (see plan_daily_run).
+
 Publishing is an atomic rename of the work file over the published file (churn_warehouse.publishing), done
 only when the raw suites, every dbt model and test, and the mart suites passed (warnings do not block), and
 checked with a fresh read-only connection before the job says it published. One build at a time uses a build
@@ -110,6 +112,15 @@ def dbt_build_on(
     return _run_command([dbt_executable(), *arguments], env, echo)
 
 
+def clear_build_file(db_path: Path, *, keep_file: bool = False) -> None:
+    """Remove what an earlier build left at `db_path`: the file and its WAL (unless `keep_file`), and the spill
+    files of an interrupted build in the default temp folder (a folder set by the user is left alone)."""
+    if not keep_file:
+        for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
+            stale.unlink(missing_ok=True)
+    shutil.rmtree(resources.default_temp_directory(db_path), ignore_errors=True)
+
+
 def run_dbt_build(
     db_path: Path,
     dbt_vars: dict[str, object],
@@ -117,14 +128,16 @@ def run_dbt_build(
     work_dir: Path | None = None,
     echo: bool = True,
     extra_args: list[str] | None = None,
+    keep_file: bool = False,
 ) -> BuildResult:
-    """Run `dbt build` of the whole project into `db_path` (a fresh file), streaming dbt's progress when `echo`."""
+    """Run `dbt build` of the whole project into `db_path`, streaming dbt's progress when `echo`.
+
+    The build starts from an empty file, or with `keep_file` from the file already at `db_path` (a daily run on a
+    copy of the published warehouse: incremental models add to what it holds, the other models are rebuilt).
+    """
     db_path = Path(db_path).resolve()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    # Spill files an interrupted build left in the default temp folder (a folder set by the user is left alone).
-    shutil.rmtree(resources.default_temp_directory(db_path), ignore_errors=True)
+    clear_build_file(db_path, keep_file=keep_file)
     work_dir = Path(work_dir or db_path.parent).resolve()
     ok, output = dbt_build_on(
         "duckdb", dbt_vars, work_dir, extra_args, echo=echo,
@@ -198,6 +211,93 @@ def project_vars(dbt_vars: dict[str, object]) -> dict[str, object]:
     return {**defaults, **dbt_vars}
 
 
+# ------------------------------------------------------------------ daily runs: start from the published file
+
+FULL_REFRESH_HINT = "run with --full-refresh after late or corrected data older than the lookback"
+
+
+def _expected_build_info(variables: dict[str, object], raw_path: Path) -> dict[str, str]:
+    """What build_info of a published warehouse says when it was built from the same inputs as this build: the
+    rows incremental models keep were read from these raw files, in this format and currency, by this version."""
+    return {"raw_path": str(raw_path), "raw_format": str(variables["raw_format"]),
+            "reporting_currency": str(variables["reporting_currency"]), "package_version": __version__}
+
+
+def _read_build_info(db_path: Path) -> dict[str, object]:
+    """The one row of marts.build_info of a DuckDB warehouse (read-only)."""
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        cursor = connection.execute("select * from marts.build_info")
+        names = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+    if len(rows) != 1:
+        raise ValueError(f"marts.build_info holds {len(rows)} rows instead of one")
+    return dict(zip(names, rows[0]))
+
+
+def _project_path(text: str) -> Path:
+    """A path as dbt reads it: relative ones from the project folder."""
+    path = Path(text)
+    return (path if path.is_absolute() else PROJECT_DIR / path).resolve()
+
+
+def _mismatches(found: dict[str, object], expected: dict[str, str]) -> list[str]:
+    """The build_info values that differ from this build's, as 'name was X, now Y'."""
+    problems = []
+    for key, now in expected.items():
+        was = found.get(key)
+        same = was is not None and (
+            _project_path(str(was)) == _project_path(now) if key == "raw_path" else str(was) == now)
+        if not same:
+            problems.append(f"{key} was {was!r}, now {now!r}")
+    return problems
+
+
+def start_from_published(published_db: Path, build_db: Path, expected: dict[str, str]) -> str | None:
+    """Copy the published warehouse to `build_db` for a daily run; None when the build may start from the copy,
+    else why it starts from an empty file instead (the copy is then removed).
+
+    The published file is only read, with plain file reads (no DuckDB connection: it takes no lock a dashboard
+    would notice), and checked on the copy: its build_info must name the same raw files, format, currency and
+    package version as this build.
+    """
+    writers = read_write_holders(published_db)
+    if writers:
+        return (f"{published_db} is open read-write by {describe_process(writers[0])}, so a copy of it could be "
+                "torn")
+    clear_build_file(build_db)
+    try:
+        shutil.copyfile(published_db, build_db)
+        built = _read_build_info(build_db)
+    except OSError as error:
+        reason = f"{published_db} could not be copied to {build_db}: {_problem(error, build_db, '--build-db')}"
+    except (duckdb.Error, ValueError) as error:
+        reason = f"marts.build_info of {published_db} could not be read: {error}"
+    else:
+        problems = _mismatches(built, expected)
+        if not problems:
+            return None
+        reason = f"the published warehouse was built from other inputs ({'; '.join(problems)})"
+    clear_build_file(build_db)
+    return reason
+
+
+def plan_daily_run(
+    published_db: Path, build_db: Path, variables: dict[str, object], raw_path: Path, full_refresh: bool
+) -> tuple[bool, str | None]:
+    """(start from a copy of the published file, the line that says how the build starts, or None for a first
+    build: unchanged)."""
+    if full_refresh:
+        return False, ("Full refresh: the build starts from an empty file and rebuilds every "
+                       "incremental model from all raw files.")
+    if not published_db.exists():
+        return False, None
+    reason = start_from_published(published_db, build_db, _expected_build_info(variables, raw_path))
+    if reason:
+        return False, f"Full build, not a daily run: {reason}; the build starts from an empty file."
+    return True, (f"Daily run: the build starts from a copy of {published_db}; incremental models add the rows "
+                  f"of the new raw files, the other models are rebuilt ({FULL_REFRESH_HINT}).")
+
+
 def build_and_publish(
     dbt_vars: dict[str, object],
     published_db: Path = DEFAULT_PUBLISHED_DB,
@@ -206,12 +306,15 @@ def build_and_publish(
     echo: bool = True,
     settings: QualitySettings | None = None,
     dbt_args: list[str] | None = None,
+    full_refresh: bool = False,
 ) -> BuildResult:
     """Validate raw → dbt build into `build_db` → validate marts → publish over `published_db`; stop at a failure.
 
     A stop at any step leaves `published_db` untouched. Data Docs land in `<build_db dir>/data_docs/`, the
     run log in `data_quality_runs.jsonl` beside `published_db`; a run that publishes also writes
     `marts.data_quality_runs` into the build file first. `dbt_args` are passed on to `dbt build`.
+    When a published warehouse exists the build starts from a copy of it (a daily run, plan_daily_run), unless
+    `full_refresh` (dbt's --full-refresh, from an empty file).
     A build that cannot start (the files cannot be published, or another build holds the build folder) stops
     at once, is not logged, and returns a result without `quality`.
     """
@@ -224,7 +327,8 @@ def build_and_publish(
             message = f"Build not started: {error}"
             say(message, flush=True)
             return BuildResult(ok=False, output=message, db_path=Path(build_db).resolve())
-        return _build_and_publish(dbt_vars, plan, say, echo=echo, settings=settings, dbt_args=dbt_args)
+        return _build_and_publish(dbt_vars, plan, say, echo=echo, settings=settings, dbt_args=dbt_args,
+                                  full_refresh=full_refresh)
 
 
 def _build_and_publish(
@@ -235,6 +339,7 @@ def _build_and_publish(
     echo: bool,
     settings: QualitySettings | None,
     dbt_args: list[str] | None,
+    full_refresh: bool,
 ) -> BuildResult:
     """build_and_publish, run while this job holds the build folder's lock."""
     # Imported here: Great Expectations takes seconds to import, and a bare dbt build does not need it.
@@ -344,9 +449,14 @@ def _build_and_publish(
     if not run.raw.passed:
         return finish(stopped_outcome(run.raw))
 
+    daily, how = plan_daily_run(published_db, build_db, variables, raw_path, full_refresh)
+    if how:
+        say(how, flush=True)
+        outputs.append(how)
     say(f"dbt build into {build_db} ...", flush=True)
     started = time.perf_counter()
-    dbt = run_dbt_build(build_db, dbt_vars, echo=echo, extra_args=dbt_args)
+    dbt = run_dbt_build(build_db, dbt_vars, echo=echo, keep_file=daily,
+                        extra_args=[*(dbt_args or []), *(["--full-refresh"] if full_refresh else [])])
     run.dbt_ran, run.dbt_ok, run.dbt_seconds = True, dbt.ok, time.perf_counter() - started
     run.quarantine = quarantine_groups(build_db, sample_size=3)
     if not dbt.ok:

@@ -15,6 +15,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import time
 import zlib
 from dataclasses import dataclass
@@ -22,12 +24,13 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-__all__ = ["TABLES", "generate", "main"]
+__all__ = ["DAILY_TABLES", "TABLES", "generate", "main", "stage_days", "write_daily_files"]
 
 TABLES: tuple[str, ...] = (
     "customers",
@@ -1243,6 +1246,83 @@ def generate(out_dir: Path, customers: int = 5000, months: int = 36, seed: int =
     return written
 
 
+# --- daily files: the append-only tables as one file per day -------------------------------------
+# Each append-only table and the SQL giving a row's day (an invoice line is dated by its invoice).
+DAILY_TABLES: dict[str, str] = {
+    "invoices": "issued_at",
+    "invoice_lines": "(select min(i.issued_at) from '{dir}/invoices.parquet' as i where i.invoice_id = t.invoice_id)",
+    "payments": "attempted_at",
+    "events": "occurred_at",
+    "survey_responses": "sent_at",
+    "support_tickets": "opened_at",
+}
+UNDATED = "undated"  # the file of rows without a day (none in generated data)
+
+
+def write_daily_files(out_dir: Path, through: date | None = None,
+                      history_through: date | None = None) -> dict[str, int]:
+    """Rewrite each append-only table `<table>.parquet` of `out_dir` as `<table>/<YYYY-MM-DD>.parquet`, one file
+    per day, as a daily export would deliver it; the other tables stay one file each.
+
+    Days after `through` are left out (the world up to that day). Rows dated on or before `history_through` go
+    into one file named after that day (a first export of the history, then one file a day): fewer, larger files.
+    Returns the number of files written per table; a table without its single file (a billing table written in
+    another layout) is left as it is.
+    """
+    out_dir = Path(out_dir)
+    quoted = str(out_dir).replace("'", "''")
+    last = f"where day <= '{through.isoformat()}'" if through else ""
+    written: dict[str, int] = {}
+    with duckdb.connect() as connection:
+        tables = {table: column for table, column in DAILY_TABLES.items() if (out_dir / f"{table}.parquet").exists()}
+        for table, column in tables.items():
+            day = f"strftime({column.format(dir=quoted)}, '%Y-%m-%d')"
+            if history_through:
+                day = f"greatest({day}, '{history_through.isoformat()}')"
+            staging = out_dir / f".{table}.daily"
+            shutil.rmtree(staging, ignore_errors=True)
+            connection.execute(
+                f"copy (select * from (select t.*, coalesce({day}, '{UNDATED}') as day "
+                f"from '{quoted}/{table}.parquet' as t) {last}) "
+                f"to '{str(staging).replace(chr(39), chr(39) * 2)}' (format parquet, partition_by (day), "
+                "compression zstd)"
+            )
+            folder = out_dir / table
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            for part in sorted(staging.glob("day=*/*.parquet")):
+                part.rename(folder / f"{part.parent.name.removeprefix('day=')}.parquet")
+            shutil.rmtree(staging)
+            written[table] = len(list(folder.glob("*.parquet")))
+        for table in tables:
+            (out_dir / f"{table}.parquet").unlink()
+    return written
+
+
+def stage_days(source: Path, target: Path, through: date) -> list[Path]:
+    """Make `target` hold the world of `source` up to `through`: every file of `source` except the day files
+    dated after it, hard-linked (copied across filesystems). Files already in `target` stay; returns those added.
+
+    Called again with a later day, it adds that day's files: how a daily run's new files arrive.
+    """
+    source, target = Path(source), Path(target)
+    added = []
+    for path in sorted(source.rglob("*.parquet")):
+        relative = path.relative_to(source)
+        if relative.parent.name in DAILY_TABLES and relative.stem != UNDATED and relative.stem > through.isoformat():
+            continue
+        destination = target / relative
+        if destination.exists():
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, destination)
+        except OSError:
+            shutil.copyfile(path, destination)
+        added.append(destination)
+    return added
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="python -m churn_warehouse.generator", description=__doc__.splitlines()[0])
@@ -1255,7 +1335,16 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-bad-rows", action="store_true", help="leave out the deliberately bad rows")
     parser.add_argument("--billing-source", choices=BILLING_SOURCES, default="contract",
                         help="layout of the billing tables: the raw contract's, or Stripe's (under <out>/stripe/)")
-    return parser.parse_args(argv)
+    parser.add_argument("--daily-files", action="store_true",
+                        help="write the append-only tables as <table>/<YYYY-MM-DD>.parquet, one file per day")
+    parser.add_argument("--through", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                        help="with --daily-files: leave out the day files after this day (the world up to it)")
+    parser.add_argument("--history-through", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                        help="with --daily-files: rows dated up to this day go into one file named after it")
+    args = parser.parse_args(argv)
+    if (args.through or args.history_through) and not args.daily_files:
+        parser.error("--through and --history-through need --daily-files")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1268,6 +1357,9 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = generate(args.out, args.customers, args.months, args.seed, args.end_date, show,
                     bad_rows=not args.no_bad_rows, billing_source=args.billing_source)
+    if args.daily_files:
+        days = write_daily_files(args.out, args.through, args.history_through)
+        show("day files: " + ", ".join(f"{table} {count}" for table, count in days.items()))
     print(f"wrote {sum(rows.values())} rows in {len(rows)} tables to {args.out} "
           f"in {time.perf_counter() - began:.1f}s", flush=True)
     return 0
