@@ -26,20 +26,26 @@ MEMORY_SHARE = 0.5
 # 8 GB even where DuckDB fills its limit with cached table blocks (set CHURN_WAREHOUSE_MEMORY_LIMIT for more).
 MIN_MEMORY_LIMIT = 1 * GIB
 MAX_MEMORY_LIMIT = 6 * GIB
+MEMORY_STEP = 512 * MIB
 # Half of the free disk space where the spill files go: the other half is for the build file itself, which
 # grows while DuckDB spills, and for whatever else writes to that disk.
 TEMP_DISK_SHARE = 0.5
 
 
 def default_memory_limit(available_bytes: int) -> str:
-    """DuckDB `memory_limit` for a machine with `available_bytes` of available memory, in whole MiB."""
+    """DuckDB `memory_limit` for a machine with `available_bytes` of available memory, in steps of 512 MiB.
+
+    The steps keep dbt's profile the same from one run to the next while free memory drifts a little, so a daily
+    run reuses the previous parse (a changed profile makes dbt parse the whole project again)."""
     limit = min(max(int(available_bytes * MEMORY_SHARE), MIN_MEMORY_LIMIT), MAX_MEMORY_LIMIT)
-    return f"{limit // MIB}MiB"
+    return f"{limit // MEMORY_STEP * MEMORY_STEP // MIB}MiB"
 
 
 def default_max_temp_size(free_disk_bytes: int) -> str:
-    """DuckDB `max_temp_directory_size` for a disk with `free_disk_bytes` free, in whole MiB (at least 1 MiB)."""
-    return f"{max(int(free_disk_bytes * TEMP_DISK_SHARE) // MIB, 1)}MiB"
+    """DuckDB `max_temp_directory_size` for a disk with `free_disk_bytes` free: whole GiB (for the same reason as
+    the memory steps), or whole MiB below 1 GiB (at least 1 MiB)."""
+    share = int(free_disk_bytes * TEMP_DISK_SHARE)
+    return f"{max(share // GIB * GIB if share >= GIB else share, MIB) // MIB}MiB"
 
 
 def available_memory() -> int:

@@ -11,6 +11,7 @@ import pytest
 from churn_warehouse import build, resources
 
 GIB = 1024**3
+MIB = 1024**2
 
 
 @pytest.mark.parametrize(
@@ -18,6 +19,8 @@ GIB = 1024**3
     [
         (4 * GIB, "2048MiB"),  # a laptop: half of what is available
         (10 * GIB, "5120MiB"),  # this machine, shared: half
+        (9 * GIB + 700 * MIB, "4608MiB"),  # half is 4,862 MiB: rounded down to a 512 MiB step
+        (9 * GIB + 300 * MIB, "4608MiB"),  # a little less free memory the next day: the same limit
         (22 * GIB, "6144MiB"),  # this machine, quiet: capped at 6 GiB
         (256 * GIB, "6144MiB"),  # a large server: still the cap
         (1 * GIB, "1024MiB"),  # a small machine: the 1 GiB floor
@@ -29,9 +32,17 @@ def test_memory_limit_is_half_the_available_memory_between_1_and_6_gib(available
 
 
 @pytest.mark.parametrize(
-    ("free", "expected"), [(70 * GIB, "35840MiB"), (3 * GIB, "1536MiB"), (1024**2, "1MiB"), (0, "1MiB")]
+    ("free", "expected"),
+    [
+        (70 * GIB, "35840MiB"),
+        (71 * GIB + 900 * MIB, "35840MiB"),  # half is 35.95 GiB: whole GiB, so a drifting disk keeps the value
+        (3 * GIB, "1024MiB"),  # half is 1.5 GiB: rounded down to 1 GiB
+        (1 * GIB, "512MiB"),  # below 1 GiB: whole MiB
+        (1024**2, "1MiB"),
+        (0, "1MiB"),
+    ],
 )
-def test_temp_size_is_half_the_free_disk(free, expected):
+def test_temp_size_is_half_the_free_disk_rounded_down(free, expected):
     assert resources.default_max_temp_size(free) == expected
 
 
