@@ -128,3 +128,19 @@ def test_links_in_the_docs_reach_existing_files_and_headings() -> None:
                 if anchor not in {_github_anchor(heading) for heading in headings}:
                     broken.append(f"{doc.relative_to(REPO)}: no heading for {target or doc.name}#{anchor}")
     assert not broken, "broken links in the docs:\n" + "\n".join(broken)
+
+
+# PostgreSQL cuts identifiers at 63 bytes and dbt refuses a longer relation name: a unit test's name becomes the
+# name of the relation its expected rows are written to.
+POSTGRES_IDENTIFIER_BYTES = 63
+
+
+def test_every_model_and_unit_test_name_fits_a_postgresql_identifier() -> None:
+    import yaml
+
+    names = [path.stem for path in (REPO / "models").rglob("*") if path.suffix in (".sql", ".py")]
+    for path in (REPO / "models").rglob("*.yml"):
+        for unit_test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests", []):
+            names.append(unit_test["name"])
+    too_long = sorted(name for name in names if len(name.encode()) > POSTGRES_IDENTIFIER_BYTES)
+    assert len(names) > 100 and not too_long, f"names longer than {POSTGRES_IDENTIFIER_BYTES} bytes: {too_long}"
