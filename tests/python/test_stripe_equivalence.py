@@ -12,10 +12,13 @@ the rows the Stripe route excludes must carry every reason the generator gives t
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -90,7 +93,7 @@ def accounting_differences(contract: pd.DataFrame, stripe: pd.DataFrame) -> list
 # ------------------------------------------------------------------ DuckDB, 5,000 customers
 
 @pytest.fixture(scope="module")
-def duckdb_routes(build_warehouse, tmp_path_factory) -> tuple[BuildOutcome, BuildOutcome]:
+def duckdb_routes(build_warehouse, tmp_path_factory) -> tuple[BuildOutcome, BuildOutcome, Path]:
     """The same world at 5,000 customers built from each layout; the Stripe one by the whole job, as
     `scripts/demo.sh --billing-source stripe` runs it: validate raw, build, validate marts, publish."""
     contract_raw, stripe_raw = tmp_path_factory.mktemp("contract_5k"), tmp_path_factory.mktemp("stripe_5k")
@@ -104,17 +107,17 @@ def duckdb_routes(build_warehouse, tmp_path_factory) -> tuple[BuildOutcome, Buil
                                echo=False)
     assert result.ok, result.output[-5000:]
     assert {"raw_versions", "raw_profile_stripe.invoice_line_item"} <= {s.suite for s in result.quality.raw.suites}
-    return contract, BuildOutcome(ok=True, output=result.output, db_path=published)
+    return contract, BuildOutcome(ok=True, output=result.output, db_path=published), stripe_raw
 
 
 def test_stripe_and_contract_layouts_give_the_same_marts_on_duckdb(duckdb_routes) -> None:
-    contract, stripe = duckdb_routes
+    contract, stripe, _ = duckdb_routes
     assert_same_marts(contract, stripe, duckdb_mart_contracts(contract), "DuckDB, 5,000 customers")
     assert_marts_hold_rows(stripe)
 
 
 def test_the_published_stripe_job_states_the_contract_routes_summary_figures(duckdb_routes) -> None:
-    contract, stripe = duckdb_routes
+    contract, stripe, _ = duckdb_routes
     figures, expected = fetch_summary(stripe.db_path), fetch_summary(contract.db_path)
     assert set(figures.pop("marts")) == set(expected.pop("marts")) | {"data_quality_runs"}
     assert figures == expected and figures["customers"] == EQUIVALENCE_CUSTOMERS
@@ -122,9 +125,32 @@ def test_the_published_stripe_job_states_the_contract_routes_summary_figures(duc
 
 def test_a_difference_in_the_billing_rows_is_caught(duckdb_routes) -> None:
     """Guards the comparison: one staged Stripe line less is a difference in the accounting."""
-    contract, stripe = duckdb_routes
+    contract, stripe, _ = duckdb_routes
     accounting = stripe.read("marts", "raw_row_accounting")
     staged = (accounting["table_name"] == "invoice_line_item") & (accounting["outcome"] == "staged")
     accounting.loc[staged, "row_count"] -= 1
     problems = accounting_differences(contract.read("marts", "raw_row_accounting"), accounting)
     assert len(problems) == 1 and "invoice_lines" in problems[0], problems
+
+
+def test_a_stripe_export_without_a_required_column_stops_the_job_and_leaves_the_published_file(
+    duckdb_routes, tmp_path
+) -> None:
+    """The next run reads an export whose invoice table lost customer_id: it stops, naming the Stripe table and
+    column, and the warehouse published by the good run stays byte for byte as it was."""
+    _, stripe, stripe_raw = duckdb_routes
+    raw = tmp_path / "raw"
+    shutil.copytree(stripe_raw, raw)
+    invoices = raw / "stripe" / "invoice.parquet"
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"copy (select * exclude (customer_id) from read_parquet('{stripe_raw / 'stripe' / 'invoice.parquet'}'))"
+            f" to '{invoices}' (format parquet)"
+        )
+    published = Path(stripe.db_path)
+    before = hashlib.sha256(published.read_bytes()).hexdigest()
+    result = build_and_publish({"raw_path": str(raw), **STRIPE}, published, tmp_path / "build" / "warehouse.duckdb",
+                               echo=False)
+    assert not result.ok
+    assert "stripe.invoice" in result.output and "customer_id" in result.output, result.output[-3000:]
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == before
