@@ -18,7 +18,7 @@ import pandas as pd
 import psycopg2
 from psycopg2 import sql
 
-from churn_warehouse.quality.contract import load_raw_contract, raw_file_pattern, raw_reader_sql
+from churn_warehouse.quality.contract import BILLING_TABLES, load_raw_contract, raw_file_pattern, raw_reader_sql
 from churn_warehouse.targets import check_schema_name
 
 # DuckDB type (as DESCRIBE prints it) -> PostgreSQL type; anything else is loaded as text.
@@ -193,7 +193,6 @@ def publish_build() -> list[str]:
 # tables they replace.
 STRIPE_TABLES = ("customer", "price", "plan", "subscription_history", "subscription", "subscription_item",
                  "invoice", "invoice_line_item", "charge", "refund")
-BILLING_TABLES = ("customers", "plans", "subscriptions", "invoices", "invoice_lines", "payments")
 
 
 def load_raw(
