@@ -189,8 +189,8 @@ def publish_build() -> list[str]:
     return published
 
 
-# The Stripe tables the dbt var billing_source='stripe' reads (macros/stripe_tables.sql), and the contract
-# tables they replace.
+# The Stripe tables the dbt var billing_source='stripe' reads (macros/stripe_tables.sql); they replace the contract
+# tables of quality.contract.BILLING_TABLES.
 STRIPE_TABLES = ("customer", "price", "plan", "subscription_history", "subscription", "subscription_item",
                  "invoice", "invoice_line_item", "charge", "refund")
 
