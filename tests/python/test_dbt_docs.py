@@ -181,3 +181,14 @@ def test_no_two_doc_blocks_say_the_same():
             seen.setdefault(text, name)
     assert len(seen) > 100
     assert not twins, f"doc blocks with the same text (keep one): {twins}"
+
+
+def test_every_doc_block_named_in_a_yml_exists():
+    """dbt resolves doc() only for enabled models: a wrong name on a Stripe model would pass `dbt parse`."""
+    blocks = {name for path in (REPO / "models").rglob("*.md")
+              for name, _ in DOC_BLOCK.findall(path.read_text(encoding="utf-8"))}
+    named = {(path.name, name) for path in (REPO / "models").rglob("*.yml")
+             for name in re.findall(r"doc\(\s*'+(\w+)'+\s*\)", path.read_text(encoding="utf-8"))}
+    assert len(named) > 200
+    missing = sorted(f"{file}: {name}" for file, name in named if name not in blocks)
+    assert not missing, f"doc() names without a {{% docs %}} block: {missing}"
