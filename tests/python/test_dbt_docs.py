@@ -192,3 +192,13 @@ def test_every_doc_block_named_in_a_yml_exists():
     assert len(named) > 200
     missing = sorted(f"{file}: {name}" for file, name in named if name not in blocks)
     assert not missing, f"doc() names without a {{% docs %}} block: {missing}"
+
+
+def test_docs_command_without_a_published_warehouse_says_what_to_run(tmp_path, capsys):
+    from churn_warehouse.__main__ import main
+
+    missing = tmp_path / "warehouse.duckdb"
+    assert main(["docs", "--warehouse", str(missing), "--target-path", str(tmp_path / "site")]) == 1
+    printed = capsys.readouterr().out
+    assert str(missing) in printed and "python -m churn_warehouse demo" in printed
+    assert not missing.exists() and not (tmp_path / "site").exists()
