@@ -154,7 +154,7 @@ def _yml_column_descriptions() -> dict[str, list[str]]:
     """Every column description written out in a models/**/*.yml (not a doc block): text -> columns."""
     texts: dict[str, list[str]] = {}
     for path in sorted((REPO / "models").rglob("*.yml")):
-        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models") or []:
+        for model in yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)).get("models") or []:
             for column in model.get("columns") or []:
                 text = " ".join((column.get("description") or "").split())
                 if text and "doc(" not in text:
