@@ -1,4 +1,4 @@
-"""Command line: `python -m churn_warehouse demo|build|generate|load-raw|server-build` (see --help)."""
+"""Command line: `python -m churn_warehouse demo|build|generate|load-raw|server-build|docs` (see --help)."""
 
 from __future__ import annotations
 
@@ -198,6 +198,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     python_models.add_argument("--target", choices=SERVER_TARGETS, required=True)
     python_models.add_argument("--manifest", type=Path, required=True, help="manifest.json of the first phase")
+
+    docs = commands.add_parser(
+        "docs", help="dbt docs generate for the published warehouse, opened read-only (then: dbt docs serve)"
+    )
+    docs.add_argument("--warehouse", type=Path, default=DEFAULT_PUBLISHED_DB, help="published DuckDB file")
+    docs.add_argument("--target-path", type=Path, default=PROJECT_DIR / "target",
+                      help="where the site's files are written (default target/, where dbt docs serve looks)")
     return parser.parse_args(argv)
 
 
@@ -221,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Loaded {sum(loaded.values()):,} raw rows into {args.target} schema {args.raw_schema} in "
               f"{time.perf_counter() - started:.1f} s: " + ", ".join(f"{t} {n:,}" for t, n in loaded.items()))
         return 0
+    if args.command == "docs":
+        from churn_warehouse import dbt_docs
+
+        return dbt_docs.main(args.warehouse, args.target_path)
     if args.command == "python-models":
         written = run_python_models(args.target, args.manifest.resolve(), PROJECT_DIR)
         print("Python models written: " + ", ".join(f"{name} ({rows:,} rows)" for name, rows in written.items()))

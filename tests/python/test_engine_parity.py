@@ -62,3 +62,31 @@ def test_quarantine_limit_stops_the_postgres_build_and_leaves_the_published_mart
     assert "Quarantine limit passed for raw table" in failed.output
     assert "Published on postgres" not in failed.output
     assert mart_differences("mrr_monthly", published, parity_postgres.read("marts", "mrr_monthly"), set(), set()) == []
+
+
+def test_every_mart_table_and_column_carries_its_description_as_a_postgres_comment(parity_postgres):
+    """persist_docs: a BI tool connected to PostgreSQL sees each description as a table or column comment,
+    and publishing (renaming the build schemas) keeps them."""
+    import psycopg2
+
+    marts = parity_postgres.mart_contracts()
+    settings = parity_postgres.settings
+    connection = psycopg2.connect(
+        host=settings["CHURN_WAREHOUSE_PG_HOST"], port=int(settings["CHURN_WAREHOUSE_PG_PORT"]),
+        user=settings["CHURN_WAREHOUSE_PG_USER"], dbname=settings["CHURN_WAREHOUSE_PG_DATABASE"],
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select c.relname, a.attname, col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class') "
+                "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                "join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped "
+                "where n.nspname = 'marts' and c.relkind in ('r', 'p', 'v')"
+            )
+            rows = [row for row in cursor.fetchall() if row[0] in marts]
+    finally:
+        connection.close()
+    assert {table for table, *_ in rows} == set(marts)
+    empty = sorted({f"marts.{table} (table)" for table, _, _, table_comment in rows if not (table_comment or "").strip()})
+    empty += [f"marts.{table}.{column}" for table, column, comment, _ in rows if not (comment or "").strip()]
+    assert not empty, f"{len(empty)} mart table(s)/column(s) without a comment on PostgreSQL: {empty[:20]}"
