@@ -38,6 +38,8 @@ page = st.navigation(PAGES)
 try:
     published = warehouse.identify()
     controls.sidebar(published)
+except warehouse.WarehouseHeld as problem:
+    notices.warehouse_held(str(problem))
 except warehouse.WarehouseUnavailable as problem:
     notices.no_warehouse(str(problem))
 except controls.NoCompleteMonth:
@@ -52,5 +54,7 @@ else:
         page.run()
     except MartMissing as missing:
         notices.marts_missing(page.title, missing.marts)
+    except warehouse.WarehouseHeld as problem:
+        notices.warehouse_held(str(problem))
     except warehouse.WarehouseUnavailable as problem:
         notices.no_warehouse(str(problem))

@@ -1,4 +1,7 @@
-"""Command line: `python -m churn_warehouse demo|build|generate|load-raw|server-build|docs` (see --help)."""
+"""Command line: `python -m churn_warehouse demo|build|generate|load-raw|server-build|docs` (see --help).
+
+The commands that run dbt (demo, build, server-build) take `--vars`, as dbt does, for any var of dbt_project.yml.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +11,19 @@ import re
 import sys
 import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
+from churn_warehouse import __version__
 from churn_warehouse.build import (
     DEFAULT_BUILD_DB,
     DEFAULT_PUBLISHED_DB,
     PROJECT_DIR,
     build_and_publish,
+    project_vars,
     run_server_build,
 )
+from churn_warehouse.cli_vars import VarsError, check_vars, parse_vars
 from churn_warehouse.python_step import run_python_models
 from churn_warehouse.quality.settings import QualitySettings
 from churn_warehouse.summary import fetch_summary, format_summary
@@ -27,6 +33,18 @@ DEFAULT_RAW_PATH = PROJECT_DIR / "data" / "raw"
 # The sample in the Stripe layout has a folder of its own, so the two layouts never mix in one folder.
 DEFAULT_RAW_PATHS = {"contract": DEFAULT_RAW_PATH, "stripe": PROJECT_DIR / "data" / "raw_stripe"}
 MANIFEST = "_generated.json"
+# The dbt vars a command sets from its own options, which --vars may not set too: var -> what to use instead.
+_OPTION_VARS = {
+    "raw_path": "use --raw-path",
+    "billing_source": "use --billing-source",
+    "as_of_date": "use --as-of-date",
+    "max_quarantine_share": "use --max-quarantine-share",
+}
+VARS_SET_BY_OPTIONS = {
+    "build": {**_OPTION_VARS, "raw_format": "use --raw-format"},
+    "demo": {**_OPTION_VARS, "raw_format": "demo reads the Parquet sample it writes"},
+    "server-build": {"as_of_date": "use --as-of-date"},
+}
 
 
 def generate_sample(raw_path: Path, customers: int, months: int, seed: int, end_date: date, force: bool,
@@ -61,10 +79,12 @@ def sample_newer_than(raw_path: Path, published_db: Path) -> bool:
 def build(
     raw_path: Path, raw_format: str, as_of_date: str | None, published_db: Path, build_db: Path,
     settings: QualitySettings | None = None, max_quarantine_share: float | None = None,
-    billing_source: str = "contract", full_refresh: bool = False,
+    billing_source: str = "contract", full_refresh: bool = False, extra_vars: dict[str, object] | None = None,
 ) -> int:
-    """Validate raw → dbt build → validate marts → publish; print the validation summary and the figures."""
-    dbt_vars: dict[str, object] = {"raw_path": str(raw_path), "raw_format": raw_format}
+    """Validate raw → dbt build → validate marts → publish; print the validation summary and the figures.
+
+    `extra_vars`: further dbt vars (--vars), already checked against dbt_project.yml."""
+    dbt_vars: dict[str, object] = {**(extra_vars or {}), "raw_path": str(raw_path), "raw_format": raw_format}
     if billing_source != "contract":
         dbt_vars["billing_source"] = billing_source
     if as_of_date:
@@ -122,9 +142,43 @@ def _band(text: str) -> tuple[float, float]:
     return low, high
 
 
+def _today_utc() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """argparse's help with each option's default, except where there is none to show (None, or False of a flag)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _check_vars(args: argparse.Namespace, command: argparse.ArgumentParser) -> None:
+    """Turn the `--vars` text into a mapping, or stop with a message naming the var (exit status 2)."""
+    try:
+        args.vars = parse_vars(args.vars)
+        check_vars(args.vars, project_vars({}), VARS_SET_BY_OPTIONS[args.command])
+    except VarsError as error:
+        command.error(f"--vars: {error}")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m churn_warehouse", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m churn_warehouse", description=__doc__,
+                                     formatter_class=_HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"churn_warehouse {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    def add_command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=help, formatter_class=_HelpFormatter)
+
+    def add_vars(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--vars", default="{}", metavar="YAML",
+            help="dbt vars as dbt's --vars takes them (YAML or JSON), e.g. '{gross_margin: 0.75, "
+                 "reporting_currency: EUR}': any var of dbt_project.yml, checked before anything runs",
+        )
 
     def add_output_options(command: argparse.ArgumentParser) -> None:
         command.add_argument("--warehouse", type=Path, default=DEFAULT_PUBLISHED_DB, help="published DuckDB file")
@@ -133,11 +187,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              help="last day of data read by any figure; default: latest event or invoice date")
         command.add_argument(
             "--mrr-change-band", type=_band, default=None, metavar="LOW,HIGH",
-            help="allowed month-over-month MRR change as fractions (default -0.25,0.5); outside it blocks publishing",
+            help="allowed month-over-month MRR change as fractions; outside it blocks publishing (default: -0.25,0.5)",
         )
         command.add_argument(
             "--max-quarantine-share", type=_share, default=None, metavar="SHARE",
-            help="the build stops when more than this share of a raw table's rows is quarantined (default 0.01)",
+            help="the build stops when more than this share of a raw table's rows is quarantined (default: 0.01)",
         )
         command.add_argument(
             "--full-refresh", action="store_true",
@@ -148,7 +202,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     def add_billing_source(command: argparse.ArgumentParser) -> None:
         command.add_argument(
             "--billing-source", choices=sorted(DEFAULT_RAW_PATHS), default="contract",
-            help="layout of the billing tables: the raw contract's (default) or a Stripe connector's, "
+            help="layout of the billing tables: the raw contract's or a Stripe connector's, "
                  "under <raw-path>/stripe/ (dbt var billing_source)",
         )
 
@@ -156,56 +210,65 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         command.add_argument("--raw-path", type=Path, default=None,
                              help="default data/raw, or data/raw_stripe with --billing-source stripe")
         add_billing_source(command)
-        command.add_argument("--customers", type=int, default=5000)
-        command.add_argument("--months", type=int, default=36)
-        command.add_argument("--seed", type=int, default=42)
-        command.add_argument("--end-date", type=_iso_day, default=date(2026, 11, 20), metavar="YYYY-MM-DD")
+        command.add_argument("--customers", type=int, default=5000, help="customers in the sample")
+        command.add_argument("--months", type=int, default=36, help="months of history, the last one partial")
+        command.add_argument("--seed", type=int, default=42, help="the same seed gives the same files")
+        command.add_argument("--end-date", type=_iso_day, default=_today_utc(), metavar="YYYY-MM-DD",
+                             help="last day of the sample's history (default: today in UTC, %(default)s)")
 
-    demo = commands.add_parser("demo", help="generate sample data, build, publish, summarise")
+    demo = add_command("demo", "generate sample data, build, publish, summarise")
     add_sample_options(demo)
     add_output_options(demo)
+    add_vars(demo)
     demo.add_argument("--regenerate", action="store_true", help="generate even if the same sample exists")
 
-    generate = commands.add_parser("generate", help="write the sample raw tables as Parquet")
+    generate = add_command("generate", "write the sample raw tables as Parquet")
     add_sample_options(generate)
 
-    build_command = commands.add_parser("build", help="build your own raw files and publish")
-    build_command.add_argument("--raw-path", type=Path, required=True)
-    build_command.add_argument("--raw-format", choices=["parquet", "csv"], default="parquet")
+    build_command = add_command("build", "build your own raw files and publish")
+    build_command.add_argument("--raw-path", type=Path, required=True, help="folder of the raw files")
+    build_command.add_argument("--raw-format", choices=["parquet", "csv"], default="parquet",
+                               help="format of the raw files")
     add_billing_source(build_command)
     add_output_options(build_command)
+    add_vars(build_command)
 
-    load_raw = commands.add_parser("load-raw", help="load raw files into the raw_schema of a server target")
-    load_raw.add_argument("--target", choices=SERVER_TARGETS, required=True)
-    load_raw.add_argument("--raw-path", type=Path, default=DEFAULT_RAW_PATH)
-    load_raw.add_argument("--raw-format", choices=["parquet", "csv"], default="parquet")
-    load_raw.add_argument("--raw-schema", default="raw", help="dbt var raw_schema of the build (default raw)")
+    load_raw = add_command("load-raw", "load raw files into the raw_schema of a server target")
+    load_raw.add_argument("--target", choices=SERVER_TARGETS, required=True, help="where to load them")
+    load_raw.add_argument("--raw-path", type=Path, default=DEFAULT_RAW_PATH, help="folder of the raw files")
+    load_raw.add_argument("--raw-format", choices=["parquet", "csv"], default="parquet",
+                          help="format of the raw files")
+    load_raw.add_argument("--raw-schema", default="raw", help="dbt var raw_schema of the build")
     load_raw.add_argument("--billing-source", choices=["contract", "stripe"], default="contract",
                           help="stripe: load <raw-path>/stripe/* into schema 'stripe' instead of the six billing "
                                "tables (dbt var billing_source; PostgreSQL only)")
 
-    server_build = commands.add_parser(
-        "server-build", help="dbt build on a server target whose raw tables are loaded (see load-raw)"
+    server_build = add_command(
+        "server-build", "dbt build on a server target whose raw tables are loaded (see load-raw)"
     )
-    server_build.add_argument("--target", choices=SERVER_TARGETS, required=True)
+    server_build.add_argument("--target", choices=SERVER_TARGETS, required=True, help="where to build")
     server_build.add_argument("--as-of-date", type=_iso_date, metavar="YYYY-MM-DD",
                               help="last day of data read by any figure; default: latest event or invoice date")
     server_build.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "build" / "server",
                               help="where dbt writes its target/ and logs/")
+    add_vars(server_build)
 
-    python_models = commands.add_parser(
-        "python-models", help="run the dbt Python models on a server target (the middle phase of server-build)"
+    python_models = add_command(
+        "python-models", "run the dbt Python models on a server target (the middle phase of server-build)"
     )
-    python_models.add_argument("--target", choices=SERVER_TARGETS, required=True)
+    python_models.add_argument("--target", choices=SERVER_TARGETS, required=True, help="where to run them")
     python_models.add_argument("--manifest", type=Path, required=True, help="manifest.json of the first phase")
 
-    docs = commands.add_parser(
-        "docs", help="dbt docs generate for the published warehouse, opened read-only (then: dbt docs serve)"
+    docs = add_command(
+        "docs", "dbt docs generate for the published warehouse, opened read-only (then: dbt docs serve)"
     )
     docs.add_argument("--warehouse", type=Path, default=DEFAULT_PUBLISHED_DB, help="published DuckDB file")
     docs.add_argument("--target-path", type=Path, default=PROJECT_DIR / "target",
                       help="where the site's files are written (default target/, where dbt docs serve looks)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.command in VARS_SET_BY_OPTIONS:
+        _check_vars(args, commands.choices[args.command])
+    return args
 
 
 def quality_settings(args: argparse.Namespace) -> QualitySettings:
@@ -237,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Python models written: " + ", ".join(f"{name} ({rows:,} rows)" for name, rows in written.items()))
         return 0
     if args.command == "server-build":
-        dbt_vars = {"as_of_date": args.as_of_date} if args.as_of_date else {}
+        dbt_vars = {**args.vars, **({"as_of_date": args.as_of_date} if args.as_of_date else {})}
         started = time.perf_counter()
         result = run_server_build(args.target, dbt_vars, args.work_dir)
         verdict = "passed" if result.ok else "FAILED (the failing step is listed above)"
@@ -253,9 +316,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return build(raw_path, "parquet", args.as_of_date, args.warehouse, args.build_db,
                      quality_settings(args), args.max_quarantine_share, args.billing_source,
-                     args.full_refresh or sample_newer_than(raw_path, args.warehouse))
+                     args.full_refresh or sample_newer_than(raw_path, args.warehouse), args.vars)
     return build(args.raw_path.resolve(), args.raw_format, args.as_of_date, args.warehouse, args.build_db,
-                 quality_settings(args), args.max_quarantine_share, args.billing_source, args.full_refresh)
+                 quality_settings(args), args.max_quarantine_share, args.billing_source, args.full_refresh,
+                 args.vars)
 
 
 if __name__ == "__main__":

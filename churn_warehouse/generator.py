@@ -20,7 +20,7 @@ import shutil
 import time
 import zlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -1172,10 +1172,14 @@ def _write_events(batches: Iterator[dict[str, np.ndarray]], path: Path, seed: in
 
 
 BILLING_SOURCES = ("contract", "stripe")
+# The end date of generate() when none is given: a fixed day, so the same arguments always give the same files
+# (tests rely on it). The command lines (this module's and `python -m churn_warehouse demo|generate`) default to
+# today instead, so a demo shows current months.
+SAMPLE_END_DATE = date(2026, 11, 20)
 
 
 def generate(out_dir: Path, customers: int = 5000, months: int = 36, seed: int = 42,
-             end_date: date = date(2026, 11, 20), progress: Callable[[str], None] | None = None,
+             end_date: date = SAMPLE_END_DATE, progress: Callable[[str], None] | None = None,
              *, bad_rows: bool = True, billing_source: str = "contract") -> dict[str, int]:
     """Write the ten raw tables as `<out_dir>/<table>.parquet`; returns the rows written per table.
 
@@ -1330,8 +1334,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--end-date", type=date.fromisoformat, default=date(2026, 11, 20),
-                        help="last day of the history, YYYY-MM-DD")
+    parser.add_argument("--end-date", type=date.fromisoformat, default=datetime.now(timezone.utc).date(),
+                        help="last day of the history, YYYY-MM-DD (default: today in UTC, %(default)s)")
     parser.add_argument("--no-bad-rows", action="store_true", help="leave out the deliberately bad rows")
     parser.add_argument("--billing-source", choices=BILLING_SOURCES, default="contract",
                         help="layout of the billing tables: the raw contract's, or Stripe's (under <out>/stripe/)")

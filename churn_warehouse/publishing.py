@@ -6,6 +6,10 @@ file is checkpointed (no WAL of its own), a foreign WAL is set aside when no pro
 read-write (and publishing is refused, naming the process, when one does), the new file is renamed into place
 (copied beside it first when the build folder is on another filesystem) and opened read-only before anyone is
 told it was published. A lock file in the build folder keeps a second build out of a folder in use.
+
+The published file holds no view that reads files: the views over the raw files (and the staging views over
+them) name absolute paths, which break as soon as the file is copied, moved or opened where the raw folder is
+not, so they are dropped from the build file before it is published. The next build registers them again.
 """
 
 from __future__ import annotations
@@ -238,6 +242,36 @@ def checkpoint(db_path: Path) -> None:
                            "open; close it and run the build again")
 
 
+def _quoted(schema: str, name: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
+
+
+def drop_file_views(db_path: Path) -> list[str]:
+    """Drop every view of the file that reads files, directly or through another view; returns their names.
+
+    Such a view is found by binding each view with file access switched off (DuckDB's enable_external_access):
+    only a view that reads a file fails with a permission error, whatever its SQL looks like. Tables are kept.
+    """
+    try:
+        with duckdb.connect(str(db_path), config={"enable_external_access": False}) as connection:
+            views = connection.execute(
+                "select schema_name, view_name from duckdb_views() where not internal "
+                "and database_name = current_database() order by all").fetchall()
+            reading_files = []
+            for schema, name in views:
+                try:
+                    connection.execute(f"select * from {_quoted(schema, name)} limit 0")
+                except duckdb.PermissionException:
+                    reading_files.append((schema, name))
+            for schema, name in reading_files:
+                connection.execute(f"drop view {_quoted(schema, name)}")
+    except duckdb.Error as error:
+        if is_disk_full(error):
+            raise PublishError(disk_full_message(db_path, "--build-db")) from error
+        raise PublishError(f"the views that read raw files could not be dropped from {db_path}: {error}") from error
+    return [f"{schema}.{name}" for schema, name in reading_files]
+
+
 def verify(db_path: Path) -> None:
     """Open the file with a fresh read-only connection and read every relation of schema marts."""
     try:
@@ -318,13 +352,15 @@ def _copy_beside(build_db: Path, published_db: Path) -> Path:
 def publish(build_db: Path, published_db: Path) -> list[str]:
     """Replace the published warehouse by the build file as one step, and check it; returns notes for the user.
 
-    Checkpoint the build file and read it; deal with a WAL beside the published file; rename the build file
+    Drop the views that read files (drop_file_views), checkpoint the build file and read it; deal with a WAL
+    beside the published file; rename the build file
     (or a copy of it beside the published file, from another filesystem) over the published one; open the
     result read-only. If that check fails the previous file is put back. Raises PublishError with the reason.
     """
     plan = plan_publish(build_db, published_db)
     build_db, published_db = plan.build_db, plan.published_db
     notes: list[str] = []
+    drop_file_views(build_db)
     checkpoint(build_db)
     verify(build_db)
     _remove_leftovers(published_db)

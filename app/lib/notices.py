@@ -34,6 +34,12 @@ def no_warehouse(reason: str) -> None:
     )
 
 
+def warehouse_held(reason: str) -> None:
+    """The published file is held read-write by another program: say who and how to free it, not how to build."""
+    st.title("Churn and retention")
+    st.warning(f"**The warehouse is open in another program.** {markdown_text(reason)}", icon=":material/lock:")
+
+
 def no_complete_month() -> None:
     """The warehouse is there but holds no complete month."""
     no_warehouse(

@@ -70,6 +70,26 @@ class WarehouseUnavailable(Exception):
     """The marts cannot be read: no file or database, not a warehouse, held by a writer, or unreachable."""
 
 
+class WarehouseHeld(WarehouseUnavailable):
+    """Another program holds the DuckDB file read-write: nothing is missing, but no one else can open it until it
+    closes its connection (DuckDB allows one writer or many readers)."""
+
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def held_message(location: str, error: duckdb.Error) -> str:
+    """Who holds the file read-write (DuckDB names the program and its PID) and what to do about it."""
+    holder = _LOCK_HOLDER.search(str(error))
+    who = f"{holder['program']} (PID {holder['pid']})" if holder else "another program"
+    return (
+        f"{who} has the warehouse {location} open read-write, and DuckDB then lets no other program read it. "
+        "Nothing needs building: close that program's connection, or have it open the file read-only "
+        "(read_only=True in Python and SQLAlchemy, duckdb -readonly on the command line; see the README, "
+        "\"Connect a BI tool\"), then reload this page."
+    )
+
+
 def engine_of(location: str) -> str:
     """`postgres` for a `postgresql://` (or `postgres://`) URL, else `duckdb` (a file path)."""
     return POSTGRES if _POSTGRES_URL.match(location) else DUCKDB
@@ -132,6 +152,8 @@ def run_query(warehouse: WarehouseId, sql: str, parameters: Sequence[object] = (
     try:
         connection = duckdb.connect(warehouse.location, read_only=True)
     except duckdb.Error as error:
+        if "Could not set lock" in str(error):
+            raise WarehouseHeld(held_message(warehouse.location, error)) from error
         raise WarehouseUnavailable(f"The warehouse at {warehouse.location} cannot be opened: {error}") from error
     try:
         return connection.execute(sql, list(parameters)).df()
