@@ -44,7 +44,7 @@ final as (
         signals,
         is_cancellation_scheduled,
         is_within_90_days,
-        cast(row_number() over (order by arr_renewing desc, subscription_id) as {{ dbt.type_bigint() }}) as arr_rank
+        cast(row_number() over (order by arr_renewing desc, subscription_id asc) as {{ dbt.type_bigint() }}) as arr_rank
     from valued
 )
 
