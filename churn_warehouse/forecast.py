@@ -189,6 +189,10 @@ def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, customer_months: p
     """
     if every_months < 1:
         raise ValueError(f"dbt var forecast_backtest_every_months must be 1 or more, got {every_months}")
+    # In key order, so float sums come out the same on every engine whatever order the rows are read in.
+    survival = survival.sort_values("customer_id", kind="stable", ignore_index=True)
+    customer_months = customer_months.sort_values(["customer_id", "month"], kind="stable", ignore_index=True)
+    scheduled = scheduled.sort_values(["subscription_id", "month"], kind="stable", ignore_index=True)
     mrr = customer_months.assign(month=pd.to_datetime(customer_months["month"]),
                                  mrr=customer_months["mrr"].astype(float))
     mrr["is_start"] = mrr["movement"].isin(["new", "reactivation"])
@@ -206,7 +210,8 @@ def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, customer_months: p
     starts = [m for m in totals.index if m >= month0 and m < last
               and ((last.year - m.year) * 12 + last.month - m.month) % every_months == 0] + [last]
     for start in starts:
-        known_by = pd.Timestamp(as_of_date) + pd.Timedelta(days=1) if start == last else start + pd.offsets.MonthBegin(1)
+        # What was known: up to the as-of date for the latest run, up to the run's month end for the others.
+        known_by = pd.Timestamp(as_of_date) + pd.Timedelta(days=1) if start == last else start + pd.offsets.MonthBegin()
         run = _run(start, survival, mrr, new_mrr, scheduled, known_by, last, min_customers, fits)
         naive = _naive(start, totals)
         for frame, method in ((run, "survival"), (naive[naive["method"] == "flat"], "flat"),
