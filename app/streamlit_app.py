@@ -29,6 +29,7 @@ PAGES = [
     st.Page("app_pages/reactivation.py", title="Reactivation and win-back", icon=":material/replay:"),
     st.Page("app_pages/lifetime_value.py", title="Lifetime value", icon=":material/savings:"),
     st.Page("app_pages/at_risk.py", title="At-risk customers", icon=":material/warning:"),
+    st.Page("app_pages/outlook.py", title="Outlook", icon=":material/trending_up:"),
     st.Page("app_pages/satisfaction.py", title="Satisfaction", icon=":material/sentiment_satisfied:"),
     st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
 ]

@@ -65,6 +65,7 @@ PAGES: tuple[DashboardPage, ...] = (
     DashboardPage("app_pages/reactivation.py", "reactivation", "Reactivation and win-back", "marts.reactivation_monthly"),
     DashboardPage("app_pages/lifetime_value.py", "lifetime_value", "Lifetime value", "marts.customer_cltv"),
     DashboardPage("app_pages/at_risk.py", "at_risk", "At-risk customers", "marts.customer_health"),
+    DashboardPage("app_pages/outlook.py", "outlook", "Outlook", "marts.mrr_forecast"),
     DashboardPage("app_pages/satisfaction.py", "satisfaction", "Satisfaction", "marts.satisfaction_monthly"),
     DashboardPage("app_pages/data_quality.py", "data_quality", "Data quality", "marts.raw_row_accounting"),
 )

@@ -109,6 +109,7 @@ EVENT_CHUNK = 2_500_000  # expected candidate events per written batch
 # Stripe's cancellation feedback codes, so a Stripe export of the same world says the same.
 CANCEL_REASONS = ("too_expensive", "missing_features", "switched_service", "unused", "customer_service")
 CANCEL_REASON_P = np.array([0.30, 0.22, 0.16, 0.20, 0.04])  # the remaining 8 % stay null
+CANCEL_AT_SHARE = 0.8  # share of voluntary cancellations whose billing tool records when they take effect
 FAILURE_REASONS = ("expired_card", "insufficient_funds", "card_declined")  # Stripe's charge failure codes
 FAILURE_REASON_P = np.array([0.35, 0.45, 0.20])
 RETRY_DAYS = np.array([0, 3, 8, 15])  # cumulative dunning schedule
@@ -1013,7 +1014,21 @@ def _subscriptions_table(subs: dict[str, np.ndarray], status: np.ndarray, cust: 
         "started_at": _ts(np.where(trialing, NO_TS, subs["started"])),
         "canceled_at": _ts(subs["cancel_ts"]),
         "cancel_reason": _labels(reason_values, reason, reason_null),
+        "cancel_at": _ts(_scheduled_cancel_at(subs, seed)),
     })
+
+
+def _scheduled_cancel_at(subs: dict[str, np.ndarray], seed: int) -> np.ndarray:
+    """When a voluntary cancellation takes effect (the end of the paid period), for some of them; else NO_TS.
+
+    Billing tools record a cancellation at period end this way, so a cancellation requested before the end
+    date whose period runs past it is a scheduled one. Drawn from its own stream: the rest of the world is
+    unchanged.
+    """
+    rng = _rng(seed, "cancel_at")
+    recorded = rng.random(len(subs["cust"])) < CANCEL_AT_SHARE
+    scheduled = recorded & (subs["end_kind"] == 1) & (subs["cancel_ts"] != NO_TS)
+    return np.where(scheduled, subs["service_end"] * DAY, NO_TS)
 
 
 def _invoices_table(inv: dict[str, np.ndarray], status: np.ndarray) -> pa.Table:

@@ -118,6 +118,7 @@ select
     coalesce(s.trial_start_at, s.started_at) as created,
     s.canceled_at,
     s.canceled_at as ended_at,
+    s.cancel_at,
     case
         when s.cancel_reason = 'payment_failed' then 'payment_failed'
         when s.canceled_at is not null and s.trial_end_at is distinct from s.canceled_at
@@ -142,25 +143,25 @@ versions as (
     select * exclude (draw, active_from), active_from as _fivetran_start, true as _fivetran_active
     from timed
     union all by name
-    select * exclude (draw, active_from, status, canceled_at, ended_at, cancellation_details_reason,
+    select * exclude (draw, active_from, status, canceled_at, ended_at, cancel_at, cancellation_details_reason,
                       cancellation_details_feedback),
         case when trial_start is not null then 'trialing' else 'active' end as status,
-        null::timestamp as canceled_at, null::timestamp as ended_at,
+        null::timestamp as canceled_at, null::timestamp as ended_at, null::timestamp as cancel_at,
         null::varchar as cancellation_details_reason, null::varchar as cancellation_details_feedback,
         start_date as _fivetran_start, false as _fivetran_active
     from timed
     union all by name
-    select * exclude (draw, active_from, status, canceled_at, ended_at, cancellation_details_reason,
+    select * exclude (draw, active_from, status, canceled_at, ended_at, cancel_at, cancellation_details_reason,
                       cancellation_details_feedback),
         case when cancellation_details_reason = 'payment_failed' then 'past_due' else 'active' end as status,
-        null::timestamp as canceled_at, null::timestamp as ended_at,
+        null::timestamp as canceled_at, null::timestamp as ended_at, null::timestamp as cancel_at,
         null::varchar as cancellation_details_reason, null::varchar as cancellation_details_feedback,
         start_date + (active_from - start_date) / 2 as _fivetran_start, false as _fivetran_active
     from timed
     where draw < {MIDDLE_VERSION_SHARE}
 )
 select
-    id, customer_id, status, trial_start, trial_end, start_date, created, canceled_at, ended_at,
+    id, customer_id, status, trial_start, trial_end, start_date, created, canceled_at, ended_at, cancel_at,
     cancellation_details_reason, cancellation_details_feedback, livemode,
     _fivetran_start,
     coalesce(

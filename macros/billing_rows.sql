@@ -19,7 +19,18 @@
     {%- endif %}
         {%- endfor %}
     {%- else %}
-    select * from {{ source('raw', table_name) }}
+    select *{{ absent_optional_columns(table_name) }} from {{ source('raw', table_name) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- `, cast(null as text) as <column>` for each optional contract column the raw relation of `table_name` lacks. -#}
+{% macro absent_optional_columns(table_name) -%}
+    {%- set optional = raw_contract()[table_name].get('optional_columns', []) -%}
+    {%- if optional and execute -%}
+        {%- set present = adapter.get_columns_in_relation(source('raw', table_name)) | map(attribute='name') | map('lower') | list -%}
+        {%- for column in optional if column not in present -%}
+            , cast(null as {{ dbt.type_string() }}) as {{ column }}
+        {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
 

@@ -14,7 +14,8 @@
         'subscriptions': {'required': true, 'key': ['subscription_id'], 'columns': [
             ('subscription_id', 'text'), ('customer_id', 'text'), ('plan_id', 'text'), ('status', 'text'),
             ('trial_start_at', 'timestamp'), ('trial_end_at', 'timestamp'), ('started_at', 'timestamp'),
-            ('canceled_at', 'timestamp'), ('cancel_reason', 'text')]},
+            ('canceled_at', 'timestamp'), ('cancel_reason', 'text'), ('cancel_at', 'timestamp')],
+            'optional_columns': ['cancel_at']},
         'invoices': {'required': true, 'key': ['invoice_id'], 'columns': [
             ('invoice_id', 'text'), ('customer_id', 'text'), ('subscription_id', 'text'),
             ('issued_at', 'timestamp'), ('currency', 'text'), ('status', 'text')]},

@@ -8,7 +8,7 @@
     {%- set subscription_columns = ['id', 'customer_id', 'status', 'trial_start', 'trial_end', 'start_date',
         'canceled_at', 'ended_at'] -%}
     {%- set subscription_optional = ['livemode', 'is_deleted', 'cancellation_details_reason',
-        'cancellation_details_feedback'] -%}
+        'cancellation_details_feedback', 'cancel_at'] -%}
     {{ return({
         'customer': {'feeds': 'customers', 'required': true,
             'columns': ['id', 'created', 'address_country', 'metadata'], 'optional': ['livemode', 'is_deleted']},

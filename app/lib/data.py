@@ -543,3 +543,55 @@ def at_risk_csv(
     from lib.figures import at_risk_export
 
     return at_risk_export(at_risk_customers(warehouse, tiers, signals, segments, plans, dimension, value))
+
+
+# ------------------------------------------------------------------ Outlook (docs/metrics.md, Outlook)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def mrr_outlook(warehouse: WarehouseId) -> pd.DataFrame:
+    """Months 0 to 12: the forecast with its band and parts beside committed MRR."""
+    return run_query(
+        warehouse,
+        """
+        select forecast.month, forecast.months_ahead, forecast.forecast_mrr, forecast.existing_mrr,
+            forecast.new_business_mrr, forecast.low_mrr, forecast.high_mrr, committed.committed_mrr,
+            committed.scheduled_churn_mrr, committed.scheduled_contraction_mrr
+        from marts.mrr_forecast as forecast
+        left join marts.committed_mrr_monthly as committed on forecast.months_ahead = committed.months_ahead
+        order by forecast.months_ahead
+        """,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def forecast_backtest(warehouse: WarehouseId) -> pd.DataFrame:
+    """MAPE, bias and band coverage per method and horizon."""
+    return run_query(warehouse, "select * from marts.mrr_forecast_backtest order by months_ahead, method")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def renewal_calendar(warehouse: WarehouseId) -> pd.DataFrame:
+    """ARR renewing and at risk per renewal month and segment."""
+    return run_query(warehouse, "select * from marts.renewal_calendar order by renewal_month, segment")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def upcoming_renewals(warehouse: WarehouseId) -> pd.DataFrame:
+    """The renewals of the next 90 days, largest ARR first."""
+    return run_query(
+        warehouse,
+        """
+        select customer_id, subscription_id, renewal_date, plan_interval, segment, arr_renewing, risk_score,
+            risk_tier, risk_weighted_arr, signals, is_cancellation_scheduled
+        from marts.upcoming_renewals
+        where is_within_90_days
+        order by arr_rank
+        """,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def upcoming_renewals_csv(warehouse: WarehouseId) -> str:
+    """The renewals of the next 90 days as CSV (built when the download is asked for, then cached)."""
+    return upcoming_renewals(warehouse).to_csv(index=False)

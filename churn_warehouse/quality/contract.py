@@ -32,6 +32,7 @@ class TableContract:
     folder: str = ""
     file_names: tuple[str, ...] = ()
     version_key: tuple[str, ...] = ()
+    optional_columns: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -89,6 +90,7 @@ def load_raw_contract(project_dir: Path = PROJECT_DIR) -> dict[str, TableContrac
             required=bool(spec["required"]),
             key=tuple(spec["key"]),
             columns=tuple((column, contract_type) for column, contract_type in spec["columns"]),
+            optional_columns=tuple(spec.get("optional_columns", ())),
         )
         for name, spec in tables.items()
     }

@@ -16,7 +16,7 @@ from churn_warehouse.quality.contract import TABLE_CHECKS, load_raw_contract
 
 _PERIODS = {
     "invoice_lines": "period_start/period_end",
-    "subscriptions": "trial_start_at/trial_end_at or started_at/canceled_at",
+    "subscriptions": "trial_start_at/trial_end_at, started_at/canceled_at or started_at/cancel_at",
     "support_tickets": "opened_at/resolved_at",
     "survey_responses": "sent_at/responded_at",
 }

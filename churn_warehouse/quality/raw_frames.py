@@ -287,13 +287,18 @@ class RawInputs:
         return pd.DataFrame(rows).astype({"row_count": "Int64"})
 
     def columns_frame(self) -> pd.DataFrame:
-        """One row per contract column of each present table: the contract type and the type stored in the file."""
+        """One row per contract column of each present table: the contract type and the type stored in the file.
+
+        An optional column the file does not have is left out (the build reads it as nulls).
+        """
         rows = []
         for name, table in self.contract.items():
             if not self.is_present(name):
                 continue
             for column, contract_type in table.columns:
                 stored = self.stored_type(name, column)
+                if stored is None and column in table.optional_columns:
+                    continue
                 rows.append({
                     "table_name": name,
                     "column_name": column.replace("|", " or "),

@@ -20,7 +20,7 @@ FOLDER = "stripe"
 # The type family each Stripe column is judged by (raw_suites.TYPE_FITS); a column not named here is text.
 # Money is in minor units, written as integers by most connectors and as decimals by some: both fit `decimal`.
 COLUMN_TYPES = {
-    **dict.fromkeys(("created", "start_date", "trial_start", "trial_end", "canceled_at", "ended_at",
+    **dict.fromkeys(("created", "start_date", "trial_start", "trial_end", "canceled_at", "ended_at", "cancel_at",
                      "period_start", "period_end"), "timestamp"),
     **dict.fromkeys(("amount", "unit_amount", "discount_amount"), "decimal"),
     **dict.fromkeys(("quantity", "recurring_interval_count", "interval_count"), "integer"),

@@ -293,6 +293,14 @@ def test_a_subscription_canceled_before_it_started_is_a_bad_period(permissive_bu
     assert not permissive_build.query("select * from staging.stg_subscriptions where subscription_id = 's11'")
 
 
+def test_a_cancellation_scheduled_before_the_start_is_a_bad_period(permissive_build):
+    """s12 started 2024-03-01 with cancel_at 2024-01-01: scheduled to end before it started. The other rows of the
+    file carry the optional cancel_at column empty and stay staged with a null cancel_at."""
+    assert quarantined_rows(permissive_build)[("subscriptions", "s12", "bad_period")] == 1
+    assert permissive_build.query(
+        "select count(*) as n from staging.stg_subscriptions where cancel_at is not null") == [{"n": 0}]
+
+
 def test_out_of_range_messages_name_the_money_column():
     """The quarantine summary of a stopped or published build names the column the range rule read."""
     from churn_warehouse.quality.quarantine import reason_column
@@ -300,6 +308,7 @@ def test_out_of_range_messages_name_the_money_column():
     assert [reason_column(table, "out_of_range") for table in ("invoice_lines", "payments", "plans", "exchange_rates")] \
         == ["amount", "amount", "list_price", "rate_to_reporting"]
     assert "canceled_at" in reason_column("subscriptions", "bad_period")
+    assert "cancel_at" in reason_column("subscriptions", "bad_period").replace("canceled_at", "")
 
 
 # ------------------------------------------------------------ 0-byte files

@@ -22,7 +22,7 @@ CONTRACT: dict[str, dict[str, pa.DataType]] = {
     "plans": {"plan_id": TEXT, "plan_name": TEXT, "interval_months": INT, "currency": TEXT, "list_price": MONEY},
     "subscriptions": {"subscription_id": TEXT, "customer_id": TEXT, "plan_id": TEXT, "status": TEXT,
                       "trial_start_at": TS, "trial_end_at": TS, "started_at": TS, "canceled_at": TS,
-                      "cancel_reason": TEXT},
+                      "cancel_reason": TEXT, "cancel_at": TS},
     "invoices": {"invoice_id": TEXT, "customer_id": TEXT, "subscription_id": TEXT, "issued_at": TS,
                  "currency": TEXT, "status": TEXT},
     "invoice_lines": {"line_id": TEXT, "invoice_id": TEXT, "line_type": TEXT, "plan_id": TEXT, "quantity": INT,
@@ -295,3 +295,36 @@ def test_cli_prints_progress_per_table_and_total_time(tmp_path: Path, capsys: py
         assert f"{table}: " in printed
     assert "rows in 10 tables" in printed and printed.rstrip().endswith("s")
     assert len(list(tmp_path.glob("*.parquet"))) == 10
+
+
+def test_some_voluntary_cancellations_are_scheduled_at_their_period_end(db) -> None:
+    """cancel_at is set only on voluntary cancellations, at midnight after the requested one, on the end of the
+    paid period (a period end of one of the subscription's lines); some still lie ahead of the end date."""
+    wrong = scalar(db, """
+        select count(*) from subscriptions
+        where cancel_at is not null and (
+            canceled_at is null or cancel_reason is not distinct from 'payment_failed' or cancel_at <= canceled_at
+            or cast(cancel_at as time) <> time '00:00:00'
+            or cast(cancel_at as date) not in (
+                select l.period_end from invoice_lines l join invoices i using (invoice_id)
+                where i.subscription_id = subscriptions.subscription_id))""")
+    assert wrong == 0
+    scheduled = scalar(db, "select count(*) from subscriptions where cancel_at is not null")
+    voluntary = scalar(db, f"select count(*) from subscriptions s where s.canceled_at is not null and {VOLUNTARY}")
+    assert 0.6 * voluntary < scheduled < voluntary
+    assert scalar(db, f"select count(*) from subscriptions where cancel_at > timestamp '{END}'") > 0
+
+
+def test_scheduled_cancellations_leave_the_rest_of_the_world_unchanged(raw, tmp_path: Path, monkeypatch) -> None:
+    """cancel_at is drawn from its own random stream: without any, every other value is byte for byte the same."""
+    import churn_warehouse.generator as generator
+
+    out, _, _ = raw
+    monkeypatch.setattr(generator, "CANCEL_AT_SHARE", 0.0)
+    generate(tmp_path, customers=CUSTOMERS, months=MONTHS, seed=SEED, end_date=END)
+    for table in TABLES:
+        if table != "subscriptions":
+            assert (tmp_path / f"{table}.parquet").read_bytes() == (out / f"{table}.parquet").read_bytes(), table
+    without = pq.read_table(tmp_path / "subscriptions.parquet")
+    assert without.column("cancel_at").null_count == without.num_rows
+    assert without.drop(["cancel_at"]).equals(pq.read_table(out / "subscriptions.parquet").drop(["cancel_at"]))

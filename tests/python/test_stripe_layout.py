@@ -29,7 +29,7 @@ READ_COLUMNS: dict[str, dict[str, pa.DataType]] = {
     "plan": {"id": TEXT, "nickname": TEXT, "currency": TEXT, "amount": INT, "interval": TEXT,
              "interval_count": INT, "livemode": FLAG, "is_deleted": FLAG},
     "subscription_history": {"id": TEXT, "customer_id": TEXT, "status": TEXT, "trial_start": TS, "trial_end": TS,
-                             "start_date": TS, "canceled_at": TS, "ended_at": TS,
+                             "start_date": TS, "canceled_at": TS, "ended_at": TS, "cancel_at": TS,
                              "cancellation_details_reason": TEXT, "cancellation_details_feedback": TEXT,
                              "livemode": FLAG, "_fivetran_start": TS, "_fivetran_active": FLAG},
     "subscription_item": {"id": TEXT, "subscription_id": TEXT, "price_id": TEXT, "plan_id": TEXT, "created": TS},
@@ -75,7 +75,8 @@ READ_BACK = {
                 else coalesce(trial_end, start_date) end as started_at,
             canceled_at,
             case when cancellation_details_reason in ('payment_failed', 'payment_disputed') then 'payment_failed'
-                else cancellation_details_feedback end as cancel_reason
+                else cancellation_details_feedback end as cancel_reason,
+            cancel_at
         from live left join first_item i on i.subscription_id = live.id""",
     "invoices": """
         select id as invoice_id, customer_id, subscription_id, created as issued_at, upper(currency) as currency,

@@ -24,7 +24,11 @@ checked as (
             {{ source_rules('subscriptions') }}
             when status is null then 'missing_value'
             when status not in ('trialing', 'active', 'past_due', 'paused', 'canceled') then 'bad_enum'
-            when trial_end_at < trial_start_at or canceled_at < started_at then 'bad_period'
+            when
+                trial_end_at < trial_start_at
+                or canceled_at < started_at
+                or cancel_at < started_at
+                then 'bad_period'
             when
                 trial_start_at > {{ build_timestamp() }}
                 or canceled_at > {{ build_timestamp() }}

@@ -18,6 +18,7 @@ quarantined as (
         started_at,
         canceled_at,
         cancel_reason,
+        cancel_at,
         raw_copies,
         raw_values
     from checked

@@ -14,7 +14,8 @@ staged as (
         trial_end_at,
         started_at,
         canceled_at,
-        cancel_reason
+        cancel_reason,
+        cancel_at
     from checked
     where quarantine_reason is null
 )

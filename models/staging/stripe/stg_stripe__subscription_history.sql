@@ -56,6 +56,12 @@ mapped as (
                 then 'payment_failed'
             else cast({{ stripe_column(types, 'cancellation_details_feedback') }} as {{ dbt.type_string() }})
         end as cancel_reason,
+        -- A cancellation scheduled ahead (e.g. at period end): read only when the export has the column.
+        {% if 'cancel_at' in types -%}
+            {{ stripe_timestamp_text(types, 'source.cancel_at') }}
+        {%- else -%}
+            cast(null as {{ dbt.type_string() }})
+        {%- endif %} as cancel_at,
         '{{ table_name }}' as source_table,
         cast(null as {{ dbt.type_string() }}) as source_reason,
         case

@@ -1,0 +1,225 @@
+"""The 12-month MRR forecast of docs/metrics.md (Outlook), run as of the last complete month and of every
+earlier month end with enough history, so that its error can be measured against what happened.
+
+Existing customers keep their MRR times their survival under the sBG model of their segment and billing
+interval (refitted on what was known at each run's month end), except for scheduled cancellations, which
+end on their month; new business is the trailing 6-month average of new and reactivation MRR a month,
+decayed by the survival of the customers who recently started. Two naive forecasts sit beside it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from churn_warehouse.subscription_cltv import OVERALL, PeriodModel, _model_of, calibration_frame, choose_model
+
+HORIZON_MONTHS = 12
+MIN_HISTORY_MONTHS = 12  # a backtest run needs this many complete months before its month 0
+NEW_BUSINESS_MONTHS = 6  # new business: the average of the trailing 6 months' new + reactivation MRR
+TREND_MONTHS = 3  # the naive trend forecast: the last 3 months' growth continues
+BAND_MIN_ERRORS = 6  # past errors needed at a horizon before the band is taken from them
+BAND_QUANTILES = (0.1, 0.9)
+Z_90 = 1.6449  # two-sided 80 % band from the customers' survival variance when too few errors are known
+METHODS = ("survival", "flat", "trend_3m")
+RUN_COLUMNS = [
+    "as_of_month", "is_latest", "method", "months_ahead", "month", "forecast_mrr", "existing_mrr",
+    "new_business_mrr", "committed_mrr", "scheduled_churn_mrr", "scheduled_contraction_mrr", "low_mrr",
+    "high_mrr", "actual_mrr",
+]
+
+
+def _month(value: object) -> pd.Timestamp:
+    return pd.Timestamp(value).to_period("M").to_timestamp()
+
+
+Models = dict[tuple[str, int], PeriodModel]
+
+
+def _survival_ratio(models: Models, customers: pd.DataFrame, months_ahead: int) -> np.ndarray:
+    """Each customer's chance of still paying `months_ahead` months on, given the renewals already made."""
+    ratio = np.ones(len(customers))
+    period = customers["interval_months"].to_numpy(dtype=np.int64)
+    tenure = customers["tenure_months"].to_numpy(dtype=float)
+    segment = customers["segment"].fillna(OVERALL).astype(str).to_numpy()
+    for key in set(zip(segment, period.tolist())):
+        model = models.get(key) or models.get((OVERALL, key[1]))
+        if model is None:
+            continue
+        same = (segment == key[0]) & (period == key[1])
+        made = np.floor(tenure[same] / key[1])
+        later = np.floor((tenure[same] + months_ahead) / key[1])
+        ratio[same] = model.survival(later) / model.survival(made)
+    return ratio
+
+
+def _new_customer_survival(models: Models, starters: pd.DataFrame, ages: np.ndarray) -> np.ndarray:
+    """Survival after each age in months of a new customer, weighted by the starting MRR of recent starters."""
+    if starters.empty or starters["start_mrr"].sum() <= 0:
+        return np.ones(len(ages))
+    curve = np.zeros(len(ages))
+    for age_index, age in enumerate(ages):
+        frame = starters.assign(tenure_months=0)
+        curve[age_index] = np.average(_survival_ratio(models, frame, int(age)), weights=frame["start_mrr"])
+    return curve
+
+
+def _fits_as_of(survival: pd.DataFrame, months_back: int, min_customers: int,
+                current_fits: pd.DataFrame) -> tuple[pd.DataFrame, Models]:
+    """The customers as they were `months_back` months before the last complete month, and the retention model
+    of each (segment, interval) and (`all`, interval): int_sbg_segment_fits for the latest run, else refitted
+    on what was known then, chosen as int_sbg_segment_fits chooses (without its holdout check)."""
+    if not months_back:
+        return survival, {(str(fit.segment), int(fit.interval_months)): _model_of(fit)
+                          for fit in current_fits.itertuples(index=False)}
+    frame = calibration_frame(survival, months_back)
+    frame = frame.assign(renewals=frame["renewals"].astype("int64"))
+    models: Models = {}
+    for period_months, interval_customers in frame.groupby("interval_months", sort=True):
+        period_months = int(period_months)
+        pooled, _ = choose_model(interval_customers, interval_customers, frame, segment=OVERALL,
+                                 period_months=period_months, min_customers=min_customers)
+        models[(OVERALL, period_months)] = pooled
+        for segment, customers in interval_customers.groupby("segment", sort=True):
+            models[(str(segment), period_months)] = choose_model(
+                customers, interval_customers, frame, segment=str(segment), period_months=period_months,
+                min_customers=min_customers)[0]
+    return frame, models
+
+
+def _scheduled_losses(scheduled: pd.DataFrame, mrr_now: pd.Series, month0: pd.Timestamp, known_by: pd.Timestamp,
+                      months: list[pd.Timestamp]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per customer and month ahead: the MRR a cancellation known by `known_by` has ended by then (lost), and
+    the MRR of scheduled subscriptions still running (committed until their month)."""
+    rows = scheduled[(scheduled["month"] == month0) & (scheduled["known_at"] < known_by)
+                     & (scheduled["effective_month"] > month0)]
+    rows = rows[rows["customer_id"].isin(mrr_now.index)]
+    amount = rows["share_of_customer_mrr"].to_numpy(dtype=float) * mrr_now.loc[rows["customer_id"]].to_numpy()
+    lost = pd.DataFrame(0.0, index=mrr_now.index, columns=range(len(months)))
+    for h, month in enumerate(months):
+        ended = (rows["effective_month"] <= month).to_numpy()
+        if ended.any():
+            lost[h] = pd.Series(amount[ended], index=rows["customer_id"][ended]).groupby(level=0).sum() \
+                .reindex(mrr_now.index, fill_value=0.0)
+    total = pd.Series(amount, index=rows["customer_id"]).groupby(level=0).sum().reindex(mrr_now.index, fill_value=0.0)
+    return lost.clip(upper=mrr_now.to_numpy()[:, None], axis=0), total.clip(upper=mrr_now)
+
+
+def _run(month0: pd.Timestamp, survival: pd.DataFrame, mrr: pd.DataFrame, new_mrr: pd.Series,
+         scheduled: pd.DataFrame, known_by: pd.Timestamp, last_month: pd.Timestamp,
+         min_customers: int, current_fits: pd.DataFrame) -> pd.DataFrame:
+    """The survival forecast as of month end `month0`, months 0 to 12, with committed MRR and the band's variance."""
+    months_back = (last_month.year - month0.year) * 12 + last_month.month - month0.month
+    frame, models = _fits_as_of(survival, months_back, min_customers, current_fits)
+    mrr_now = mrr[mrr["month"] == month0].set_index("customer_id")["mrr"].astype(float)
+    mrr_now = mrr_now[mrr_now > 0]
+    customers = frame.set_index("customer_id").reindex(mrr_now.index)
+    customers["interval_months"] = customers["interval_months"].fillna(1).astype("int64")
+    customers["tenure_months"] = customers["tenure_months"].fillna(0)
+    months = [month0 + pd.DateOffset(months=h) for h in range(HORIZON_MONTHS + 1)]
+    lost, scheduled_total = _scheduled_losses(scheduled, mrr_now, month0, known_by, months)
+    unscheduled = (mrr_now - scheduled_total).to_numpy()
+    window = [month0 - pd.DateOffset(months=k) for k in range(NEW_BUSINESS_MONTHS)]
+    monthly_new = float(new_mrr.reindex(window, fill_value=0.0).mean())
+    starter_ids = mrr[(mrr["month"].isin(window)) & (mrr["is_start"])][["customer_id", "mrr"]]
+    starters = starter_ids.rename(columns={"mrr": "start_mrr"}).merge(
+        frame[["customer_id", "segment", "interval_months"]], on="customer_id", how="inner")
+    decay = _new_customer_survival(models, starters, np.arange(HORIZON_MONTHS))
+    rows = []
+    for h, month in enumerate(months):
+        ratio = _survival_ratio(models, customers.reset_index(), h)
+        still_scheduled = scheduled_total.to_numpy() - lost[h].to_numpy()
+        existing = float(np.sum(unscheduled * ratio) + np.sum(still_scheduled))
+        new_business = monthly_new * float(np.sum(decay[:h][::-1])) if h else 0.0
+        committed = float(mrr_now.sum() - lost[h].sum())
+        churned = lost[h].to_numpy() >= mrr_now.to_numpy() - 1e-9
+        rows.append({
+            "months_ahead": h, "month": month, "existing_mrr": existing, "new_business_mrr": new_business,
+            "forecast_mrr": existing + new_business, "committed_mrr": committed,
+            "scheduled_churn_mrr": float(lost[h].to_numpy()[churned].sum()),
+            "scheduled_contraction_mrr": float(lost[h].to_numpy()[~churned].sum()),
+            "variance": float(np.sum(unscheduled ** 2 * ratio * (1.0 - ratio))),
+        })
+    return pd.DataFrame(rows)
+
+
+def _naive(month0: pd.Timestamp, totals: pd.Series) -> pd.DataFrame:
+    """Flat (MRR stays as it is) and trend (the last 3 months' monthly growth rate continues) forecasts."""
+    now = float(totals.get(month0, 0.0))
+    before = float(totals.get(month0 - pd.DateOffset(months=TREND_MONTHS), 0.0))
+    growth = (now / before) ** (1.0 / TREND_MONTHS) if before > 0 and now > 0 else 1.0
+    rows = []
+    for h in range(HORIZON_MONTHS + 1):
+        month = month0 + pd.DateOffset(months=h)
+        rows.append({"method": "flat", "months_ahead": h, "month": month, "forecast_mrr": now})
+        rows.append({"method": "trend_3m", "months_ahead": h, "month": month, "forecast_mrr": now * growth ** h})
+    return pd.DataFrame(rows)
+
+
+def _add_bands(runs: pd.DataFrame) -> pd.DataFrame:
+    """The survival forecast's low and high: the 10th and 90th percentiles of its relative errors at the same
+    horizon among earlier runs whose outcome was known at month 0; until 6 are known, +-1.645 standard
+    deviations of the customers' survival. The naive forecasts get no band."""
+    runs = runs.sort_values(["method", "months_ahead", "as_of_month"]).reset_index(drop=True)
+    spread = Z_90 * np.sqrt(runs["variance"].astype(float))
+    low, high = runs["forecast_mrr"] - spread, runs["forecast_mrr"] + spread
+    error = runs["actual_mrr"] / runs["forecast_mrr"] - 1.0
+    survival = runs[(runs["method"] == "survival") & (runs["months_ahead"] > 0)]
+    for _, group in survival.groupby("months_ahead"):
+        for index, row in group.iterrows():
+            known = error.loc[group.index][(group["month"] <= row["as_of_month"]) & error.loc[group.index].notna()]
+            if len(known) >= BAND_MIN_ERRORS:
+                q_low, q_high = np.quantile(known, BAND_QUANTILES)
+                low.loc[index] = row["forecast_mrr"] * (1.0 + q_low)
+                high.loc[index] = row["forecast_mrr"] * (1.0 + q_high)
+    return runs.assign(low_mrr=low.clip(lower=0.0), high_mrr=high)
+
+
+def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, customer_months: pd.DataFrame,
+                  scheduled: pd.DataFrame, as_of_date: object, *, min_customers: int,
+                  every_months: int) -> pd.DataFrame:
+    """Every run of the three forecasts: as of the last complete month (is_latest) and of every `every_months`-th
+    earlier month end (counted back from the last) with at least 12 complete months before it, months 0 to 12,
+    with the actual MRR where it is known.
+
+    `survival` is int_customer_survival and `fits` int_sbg_segment_fits; `customer_months` has customer_id,
+    month, mrr, movement, new_mrr and reactivation_mrr (int_customer_mrr_movements); `scheduled` is
+    int_scheduled_cancellations. Each earlier run refits the sBG models (about a second per model), hence
+    the step.
+    """
+    if every_months < 1:
+        raise ValueError(f"dbt var forecast_backtest_every_months must be 1 or more, got {every_months}")
+    # In key order, so float sums come out the same on every engine whatever order the rows are read in.
+    survival = survival.sort_values("customer_id", kind="stable", ignore_index=True)
+    customer_months = customer_months.sort_values(["customer_id", "month"], kind="stable", ignore_index=True)
+    scheduled = scheduled.sort_values(["subscription_id", "month"], kind="stable", ignore_index=True)
+    mrr = customer_months.assign(month=pd.to_datetime(customer_months["month"]),
+                                 mrr=customer_months["mrr"].astype(float))
+    mrr["is_start"] = mrr["movement"].isin(["new", "reactivation"])
+    totals = mrr.groupby("month")["mrr"].sum()
+    new_mrr = (mrr["new_mrr"].astype(float) + mrr["reactivation_mrr"].astype(float)).groupby(mrr["month"]).sum()
+    scheduled = scheduled.assign(
+        month=pd.to_datetime(scheduled["month"]), effective_month=pd.to_datetime(scheduled["effective_month"]),
+        known_at=pd.to_datetime(scheduled["known_at"]),
+    )
+    if totals.empty:
+        return pd.DataFrame(columns=RUN_COLUMNS)
+    first, last = totals.index.min(), totals.index.max()
+    runs = []
+    month0 = first + pd.DateOffset(months=MIN_HISTORY_MONTHS)
+    starts = [m for m in totals.index if m >= month0 and m < last
+              and ((last.year - m.year) * 12 + last.month - m.month) % every_months == 0] + [last]
+    for start in starts:
+        # What was known: up to the as-of date for the latest run, up to the run's month end for the others.
+        known_by = pd.Timestamp(as_of_date) + pd.Timedelta(days=1) if start == last else start + pd.offsets.MonthBegin()
+        run = _run(start, survival, mrr, new_mrr, scheduled, known_by, last, min_customers, fits)
+        naive = _naive(start, totals)
+        for frame, method in ((run, "survival"), (naive[naive["method"] == "flat"], "flat"),
+                              (naive[naive["method"] == "trend_3m"], "trend_3m")):
+            runs.append(frame.assign(as_of_month=start, is_latest=start == last, method=method))
+    result = pd.concat(runs, ignore_index=True)
+    result["actual_mrr"] = result["month"].map(totals).where(result["month"] <= last)
+    result = _add_bands(result)
+    result["as_of_month"] = result["as_of_month"].dt.date
+    result["month"] = result["month"].dt.date
+    return result[RUN_COLUMNS].astype({"months_ahead": "int64", "is_latest": bool})

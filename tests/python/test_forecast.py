@@ -1,0 +1,113 @@
+"""The MRR forecast of docs/metrics.md (Outlook) on hand-worked customers, without a build.
+
+Months January to June 2024 are complete; the as-of date is 2024-07-10, so month 0 is June. Every customer is
+in segment smb. Retention models: monthly customers churn at a constant 10 % a month, annual ones at 20 % a
+year (at each renewal).
+- a: monthly, new in January at 100, tenure 5 months in June: 100 * 0.9^h.
+- b: monthly, new in February at 50; asked on 2024-06-15 to cancel at 2024-08-01 (scheduled, known): pays 50 in
+  July for sure, nothing from August.
+- c: annual, new in March at 10 (120 a year), tenure 3: no renewal until month 9 (tenure 12), then 10 * 0.8.
+- d: monthly, new in April at 40, asks on 2024-07-20 (after the as-of date) to cancel at 2024-08-01: unknown,
+  so d is forecast by its survival like a: 40 * 0.9^h.
+New business: the trailing 6 months (January to June) brought 100 + 50 + 10 + 40 = 200, 33.3333 a month. It
+decays by the survival of those starters weighted by their starting MRR: 1 at age 0, (0.9 * 190 + 10) / 200 =
+0.905 at age 1.
+Month 1 (July): a 90 + b 50 + c 10 + d 36 + new 33.3333 * 1 = 219.3333.
+Month 2 (August): a 81 + b 0 + c 10 + d 32.4 + new 33.3333 * (1 + 0.905) = 63.5 -> 186.9.
+Committed: month 0 200, month 1 200, month 2 150 (b's 50 churned; d's request is not known yet).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from churn_warehouse.forecast import forecast_runs
+
+MONTHS = pd.date_range("2024-01-01", "2024-06-01", freq="MS")
+CUSTOMERS = {"a": (1, 0, 100.0), "b": (1, 1, 50.0), "c": (12, 2, 10.0), "d": (1, 3, 40.0)}  # interval, start, mrr
+
+
+def _movements() -> pd.DataFrame:
+    rows = []
+    for customer, (_, start, mrr) in CUSTOMERS.items():
+        for index, month in enumerate(MONTHS[start:]):
+            new = index == 0
+            rows.append({"customer_id": customer, "month": month.date(), "mrr": mrr,
+                         "movement": "new" if new else "unchanged", "new_mrr": mrr if new else 0.0,
+                         "reactivation_mrr": 0.0})
+    return pd.DataFrame(rows)
+
+
+def _survival() -> pd.DataFrame:
+    rows = []
+    for customer, (interval, start, _) in CUSTOMERS.items():
+        tenure = 5 - start
+        rows.append({"customer_id": customer, "segment": "smb", "interval_months": interval, "tenure_months": tenure,
+                     "months_to_first_churn": np.nan, "renewals": tenure // interval, "is_censored": True})
+    return pd.DataFrame(rows)
+
+
+FITS = pd.DataFrame([
+    {"segment": segment, "interval_months": interval, "fit_source": "constant_churn", "sbg_alpha": np.nan,
+     "sbg_beta": np.nan, "period_churn_rate": rate, "fit_note": None}
+    for segment in ("smb", "all") for interval, rate in ((1, 0.1), (12, 0.2))
+])
+
+SCHEDULED = pd.DataFrame([
+    {"subscription_id": "sb", "customer_id": "b", "month": "2024-06-01", "share_of_customer_mrr": 1.0,
+     "known_at": "2024-06-15", "cancel_at": "2024-08-01", "effective_month": "2024-08-01"},
+    {"subscription_id": "sd", "customer_id": "d", "month": "2024-06-01", "share_of_customer_mrr": 1.0,
+     "known_at": "2024-07-20", "cancel_at": "2024-08-01", "effective_month": "2024-08-01"},
+])
+
+
+@pytest.fixture(scope="module")
+def latest() -> pd.DataFrame:
+    runs = forecast_runs(_survival(), FITS, _movements(), SCHEDULED, "2024-07-10", min_customers=30, every_months=1)
+    return runs[runs["method"] == "survival"].set_index("months_ahead")
+
+
+def test_month_zero_is_the_current_mrr(latest) -> None:
+    assert latest.loc[0, "forecast_mrr"] == pytest.approx(200.0)
+    assert latest.loc[0, "committed_mrr"] == pytest.approx(200.0)
+    assert latest.loc[0, "low_mrr"] == latest.loc[0, "high_mrr"] == pytest.approx(200.0)
+
+
+def test_first_month_applies_survival_to_each_customer_and_adds_new_business(latest) -> None:
+    assert latest.loc[1, "existing_mrr"] == pytest.approx(90 + 50 + 10 + 36)
+    assert latest.loc[1, "new_business_mrr"] == pytest.approx(200 / 6)
+    assert latest.loc[1, "forecast_mrr"] == pytest.approx(219.3333, abs=1e-4)
+    # band from the survival variance: a 100^2 * 0.9 * 0.1 + d 40^2 * 0.9 * 0.1 = 1044
+    assert latest.loc[1, "high_mrr"] - latest.loc[1, "forecast_mrr"] == pytest.approx(1.6449 * math.sqrt(1044))
+
+
+def test_scheduled_cancellation_ends_on_its_month_and_only_once_known(latest) -> None:
+    assert latest.loc[2, "existing_mrr"] == pytest.approx(81 + 0 + 10 + 32.4)
+    assert latest.loc[2, "new_business_mrr"] == pytest.approx(200 / 6 * 1.905)
+    assert latest.loc[1, "committed_mrr"] == pytest.approx(200.0)
+    assert latest.loc[2, "committed_mrr"] == pytest.approx(150.0)
+    assert latest.loc[2, "scheduled_churn_mrr"] == pytest.approx(50.0)
+    assert latest.loc[2, "scheduled_contraction_mrr"] == pytest.approx(0.0)
+
+
+def test_annual_customer_keeps_paying_until_its_renewal(latest) -> None:
+    """c renews at tenure 12, month 9: its 10 drops to 8 there; a and d follow 0.9^h."""
+    for h in (8, 9):
+        expected = 100 * 0.9 ** h + 40 * 0.9 ** h + (10 if h < 9 else 8)
+        assert latest.loc[h, "existing_mrr"] == pytest.approx(expected)
+
+
+def test_runs_cover_months_zero_to_twelve_for_each_method() -> None:
+    runs = forecast_runs(_survival(), FITS, _movements(), SCHEDULED, "2024-07-10", min_customers=30, every_months=1)
+    assert sorted(runs["method"].unique()) == ["flat", "survival", "trend_3m"]
+    assert runs.groupby("method")["months_ahead"].apply(list).map(lambda h: h == list(range(13))).all()
+    flat = runs[runs["method"] == "flat"]
+    assert (flat["forecast_mrr"] == 200.0).all()
+    assert flat["low_mrr"].isna().all() and flat["high_mrr"].isna().all()
+    trend = runs[runs["method"] == "trend_3m"].set_index("months_ahead")
+    # March 160, June 200: growth (200 / 160)^(1/3) a month
+    assert trend.loc[3, "forecast_mrr"] == pytest.approx(250.0)
