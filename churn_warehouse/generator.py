@@ -140,9 +140,22 @@ WIN_BACK_LIFT = 0.15
 WIN_BACK_SEND_DAYS = (3.0, 20.0)
 WIN_BACK_RETURN_DAYS = (35.0, 60.0)
 WIN_BACK_OPEN_P, WIN_BACK_REOPEN_P, WIN_BACK_CLICK_P = 0.35, 0.3, 0.35
-COMMENTS_GOOD = ("Great product", "Saves us hours every week", "Support was quick and helpful")
+# Survey comments; customers in France write theirs in French (the same themes, with accents).
+COMMENTS_GOOD = ("Great product", "Saves us hours every week", "Support was quick and helpful",
+                 "Very easy to use")
 COMMENTS_BAD = ("Too expensive for what we use", "Missing features we need", "Too many bugs lately",
-                "We are evaluating alternatives")
+                "We are evaluating alternatives", "We switched to a competitor", "We no longer need it",
+                "Support never answers", "Hard to use, the reports are confusing",
+                "Price went up and the app crashes")
+COMMENTS_GOOD_FR = ("Excellent produit", "Nous gagnons des heures chaque semaine", "Le support est rapide et efficace",
+                    "Très facile à utiliser")
+COMMENTS_BAD_FR = ("Trop cher pour ce que nous utilisons", "Il manque des fonctionnalités essentielles",
+                   "Trop de bugs ces derniers temps", "Nous évaluons d'autres solutions",
+                   "Nous sommes passés à un concurrent", "Nous n'en avons plus besoin",
+                   "Le service client ne répond jamais", "Difficile à utiliser, l'interface est compliquée",
+                   "Le prix a augmenté et l'application plante")
+COMMENTS = COMMENTS_GOOD + COMMENTS_BAD + COMMENTS_GOOD_FR + COMMENTS_BAD_FR
+FRENCH = COUNTRIES.index("FR")
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -1048,6 +1061,8 @@ def _surveys(seed: int, sp: dict[str, np.ndarray], cust: Customers, cal: Calenda
     has_comment = answers & (good | bad) & (rng.random(n) < 0.2)
     comment = np.where(good, rng.integers(0, len(COMMENTS_GOOD), n),
                        len(COMMENTS_GOOD) + rng.integers(0, len(COMMENTS_BAD), n))
+    french = (cust.country[c] == FRENCH) & ~cust.country_null[c]
+    comment = comment + np.where(french, len(COMMENTS_GOOD) + len(COMMENTS_BAD), 0)
     sv.update(cust=c, answered=answers, responded=np.where(answers, responded, NO_TS), score=score,
               comment=np.where(has_comment, comment, -1))
     return _take(sv, np.lexsort((sv["kind"], sv["cust"], sv["sent"])))
@@ -1162,7 +1177,7 @@ def _surveys_table(sv: dict[str, np.ndarray]) -> pa.Table:
         "sent_at": _ts(sv["sent"]),
         "responded_at": _ts(sv["responded"]),
         "score": _int(sv["score"], ~sv["answered"]),
-        "comment": _labels(COMMENTS_GOOD + COMMENTS_BAD, np.maximum(sv["comment"], 0), sv["comment"] < 0),
+        "comment": _labels(COMMENTS, np.maximum(sv["comment"], 0), sv["comment"] < 0),
     })
 
 
