@@ -58,8 +58,8 @@ exposures as (
             churns.customer_id = sends.customer_id
             and win_back_campaigns.campaign = sends.campaign
             and sends.is_lapsed_at_send
-            and sends.send_month >= churns.churn_month
-            and sends.send_month <= {{ add_months(1, 'churns.churn_month') }}
+            and churns.churn_month <= sends.send_month
+            and {{ add_months(1, 'churns.churn_month') }} >= sends.send_month
     group by win_back_campaigns.campaign, churns.customer_id, churns.churn_month, churns.segment, churns.is_won_back
 ),
 

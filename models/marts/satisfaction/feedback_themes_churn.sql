@@ -44,8 +44,8 @@ outcomes as (
     left join churns
         on
             comments.customer_id = churns.customer_id
-            and churns.churn_month >= comments.month
-            and churns.churn_month <= {{ add_months(3, 'comments.month') }}
+            and comments.month <= churns.churn_month
+            and {{ add_months(3, 'comments.month') }} >= churns.churn_month
     group by comments.response_id, comments.month
 ),
 

@@ -46,7 +46,9 @@ by_dimension as (
 ),
 
 dimension_values as (
-    select 'all' as dimension, 'all' as dimension_value
+    select
+        'all' as dimension,
+        'all' as dimension_value
     union
     select distinct
         'segment' as dimension,
@@ -60,7 +62,7 @@ comment_counts as (
         dimension_value,
         month,
         respondent_group,
-        count(distinct response_id) as comments
+        count(distinct response_id) as group_comments
     from by_dimension
     group by dimension, dimension_value, month, respondent_group
 ),
@@ -97,9 +99,9 @@ final as (
         grid.dimension_value,
         grid.respondent_group,
         grid.theme,
-        coalesce(comment_counts.comments, 0) as comments,
+        coalesce(comment_counts.group_comments, 0) as group_comments,
         coalesce(theme_counts.theme_comments, 0) as theme_comments,
-        {{ safe_divide('coalesce(theme_counts.theme_comments, 0)', 'comment_counts.comments') }} as theme_share
+        {{ safe_divide('coalesce(theme_counts.theme_comments, 0)', 'comment_counts.group_comments') }} as theme_share
     from grid
     left join comment_counts
         on
