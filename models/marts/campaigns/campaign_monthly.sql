@@ -25,13 +25,8 @@ customer_months as (
     from {{ ref('int_customer_mrr_monthly') }}
 ),
 
--- A campaign is a win-back campaign when most of its e-mails went to lapsed customers.
 campaigns as (
-    select
-        campaign,
-        2 * count(case when is_lapsed_at_send then 1 end) > count(*) as is_win_back_campaign
-    from sends
-    group by campaign
+    select * from {{ ref('int_campaigns') }}
 ),
 
 funnel as (

@@ -12,10 +12,8 @@ sends as (
 ),
 
 win_back_campaigns as (
-    select campaign
-    from sends
-    group by campaign
-    having 2 * sum(case when is_lapsed_at_send then 1 else 0 end) > count(*)
+    select campaign from {{ ref('int_campaigns') }}
+    where is_win_back_campaign
 ),
 
 dimensions as (

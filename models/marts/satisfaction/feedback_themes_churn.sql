@@ -12,9 +12,7 @@ themes as (
 ),
 
 theme_names as (
-    select distinct theme from {{ ref('feedback_theme_keywords') }}
-    union
-    select 'other' as theme
+    select theme from {{ ref('int_feedback_theme_names') }}
 ),
 
 churns as (
