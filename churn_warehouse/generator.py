@@ -124,16 +124,39 @@ PROPERTIES = {
                    for c in ("newsletter", "onboarding", "product_update", "renewal_reminder")),
 }
 EVENT_NAMES = ("login", "feature_used", "report_exported", "email_sent", "email_opened", "email_clicked")
+WIN_BACK_PROPERTY = '{"campaign": "win_back"}'  # appended last, so every other property keeps its index
 PROPERTY_VALUES: tuple[str, ...] = sum((PROPERTIES[k] for k in ("login", "feature_used", "report_exported", "email")),
-                                       ())
+                                       ()) + (WIN_BACK_PROPERTY,)
 _PROPERTY_GROUP = ("login", "feature_used", "report_exported", "email", "email", "email")  # per EVENT_NAMES entry
 PROPERTY_SIZE = np.array([len(PROPERTIES[g]) for g in _PROPERTY_GROUP])
 PROPERTY_OFFSET = np.array([PROPERTY_VALUES.index(PROPERTIES[g][0]) for g in _PROPERTY_GROUP])
 TICKET_CATEGORIES = ("billing", "bug", "how_to", "cancellation")
 PRIORITIES = ("low", "normal", "high", "urgent")
-COMMENTS_GOOD = ("Great product", "Saves us hours every week", "Support was quick and helpful")
+# Win-back e-mails: a randomly chosen share of churned subscriptions gets one a few days after service ends.
+# Of those who would not have come back on their own, WIN_BACK_LIFT (as a probability of the whole group)
+# return 35-60 days after service ends, inside the 3 months after the churn month: the true effect on the
+# 3-month reactivation rate is exactly WIN_BACK_LIFT. Drawn from streams of their own ("win_back...").
+WIN_BACK_SHARE = 0.5
+WIN_BACK_LIFT = 0.15
+WIN_BACK_SEND_DAYS = (3.0, 20.0)
+WIN_BACK_RETURN_DAYS = (35.0, 60.0)
+WIN_BACK_OPEN_P, WIN_BACK_REOPEN_P, WIN_BACK_CLICK_P = 0.35, 0.3, 0.35
+# Survey comments; customers in France write theirs in French (the same themes, with accents).
+COMMENTS_GOOD = ("Great product", "Saves us hours every week", "Support was quick and helpful",
+                 "Very easy to use")
 COMMENTS_BAD = ("Too expensive for what we use", "Missing features we need", "Too many bugs lately",
-                "We are evaluating alternatives")
+                "We are evaluating alternatives", "We switched to a competitor", "We no longer need it",
+                "Support never answers", "Hard to use, the reports are confusing",
+                "Price went up and the app crashes")
+COMMENTS_GOOD_FR = ("Excellent produit", "Nous gagnons des heures chaque semaine", "Le support est rapide et efficace",
+                    "Très facile à utiliser")
+COMMENTS_BAD_FR = ("Trop cher pour ce que nous utilisons", "Il manque des fonctionnalités essentielles",
+                   "Trop de bugs ces derniers temps", "Nous évaluons d'autres solutions",
+                   "Nous sommes passés à un concurrent", "Nous n'en avons plus besoin",
+                   "Le service client ne répond jamais", "Difficile à utiliser, l'interface est compliquée",
+                   "Le prix a augmenté et l'application plante")
+COMMENTS = COMMENTS_GOOD + COMMENTS_BAD + COMMENTS_GOOD_FR + COMMENTS_BAD_FR
+FRENCH = COUNTRIES.index("FR")
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -555,12 +578,24 @@ def _renew(rng: np.random.Generator, idx: np.ndarray, pe: np.ndarray, st: _SubSt
     st.addon[idx] = np.where(addon, v >= ADDON_LOSS_P, v < ADDON_GAIN_P)
 
 
+def _ended(subs: dict[str, np.ndarray], cal: Calendar) -> np.ndarray:
+    """Subscriptions that churned (voluntary or involuntary) with service ended within the history."""
+    return np.isin(subs["end_kind"], (1, 2)) & (subs["cancel_ts"] != NO_TS) & (subs["service_end"] <= cal.end_day)
+
+
 def _reactivations(rng: np.random.Generator, subs: dict[str, np.ndarray], cust: Customers,
-                   cal: Calendar) -> dict[str, np.ndarray]:
-    """Some churned customers come back months later with a new subscription (no trial)."""
-    ended = np.isin(subs["end_kind"], (1, 2)) & (subs["cancel_ts"] != NO_TS) & (subs["service_end"] <= cal.end_day)
+                   cal: Calendar, lift: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Some churned customers come back months later with a new subscription (no trial).
+
+    With `lift` (an extra return probability per subscription), subs["win_back_extra"] marks those who come back
+    only because of it: the same draw, in [p, p + lift). Their return is drawn elsewhere (_win_back_returns).
+    """
+    ended = _ended(subs, cal)
     p = np.where(subs["end_kind"] == 2, 0.30, 0.16)
-    back = ended & (rng.random(len(p)) < p)
+    u = rng.random(len(p))
+    back = ended & (u < p)
+    if lift is not None:
+        subs["win_back_extra"] = ended & ~back & (u < p + lift)
     gap_days = 35 + rng.gamma(2.0, 45.0, len(p))
     start = subs["service_end"] * DAY + (gap_days * DAY).astype(np.int64)
     back &= start < cal.end_ts
@@ -573,21 +608,60 @@ def _reactivations(rng: np.random.Generator, subs: dict[str, np.ndarray], cust: 
     }
 
 
+def _win_back_sends(rng: np.random.Generator, subs: dict[str, np.ndarray], cal: Calendar) -> np.ndarray:
+    """The moment of each churned subscription's win-back e-mail (a random WIN_BACK_SHARE of them), else NO_TS."""
+    n = len(subs["cust"])
+    chosen = _ended(subs, cal) & (rng.random(n) < WIN_BACK_SHARE)
+    at = subs["service_end"] * DAY + (rng.uniform(*WIN_BACK_SEND_DAYS, n) * DAY).astype(np.int64)
+    return np.where(chosen & (at < cal.end_ts), at, NO_TS)
+
+
+def _win_back_returns(rng: np.random.Generator, subs: dict[str, np.ndarray], cust: Customers,
+                      cal: Calendar) -> dict[str, np.ndarray]:
+    """The subscriptions of customers won back by the e-mail: 35-60 days after service ended."""
+    start = subs["service_end"] * DAY + (rng.uniform(*WIN_BACK_RETURN_DAYS, len(subs["cust"])) * DAY).astype(np.int64)
+    i = np.flatnonzero(subs["win_back_extra"] & (start < cal.end_ts))
+    return {
+        "cust": subs["cust"][i], "start_ts": start[i], "trial_days": np.zeros(len(i), np.int64),
+        "tier": subs["last_tier"][i], "iidx": _choice_by_group(rng, cust.segment[subs["cust"][i]], INTERVAL_P),
+        "qty": subs["last_qty"][i], "addon": np.zeros(len(i), bool),
+    }
+
+
 def _simulate_subscriptions(seed: int, cust: Customers, cal: Calendar,
                             price: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """All subscriptions (first ones, then waves of reactivations) and their billing records."""
+    """All subscriptions (first ones, then waves of reactivations) and their billing records.
+
+    Win-back e-mails and the returns they cause come from streams of their own: the waves drawn from the
+    "subscriptions" stream are the same with or without them; the won-back subscriptions are simulated apart
+    (and get no further waves).
+    """
     rng = _rng(seed, "subscriptions")
+    win_back = _rng(seed, "win_back")
     batch = _first_wave(seed, cust, cal)
-    subs_parts, rec_parts, offset = [], [], 0
+    subs_parts, rec_parts, won_back, offset = [], [], [], 0
+
+    def add(subs: dict[str, np.ndarray], recs: dict[str, np.ndarray], sends: np.ndarray) -> None:
+        nonlocal offset
+        recs["sub"] = recs["sub"] + offset
+        rec_parts.append(recs)
+        subs["win_back_ts"] = sends
+        subs_parts.append(subs)
+        offset += len(subs["cust"])
+
     for wave in range(4):
         if wave and not len(batch["cust"]):
             break
         subs, recs = _simulate_batch(rng, batch, cust, cal, price)
-        recs["sub"] = recs["sub"] + offset
-        rec_parts.append(recs)
-        subs_parts.append(subs)
-        offset += len(subs["cust"])
-        batch = _reactivations(rng, subs, cust, cal)
+        sends = _win_back_sends(win_back, subs, cal)
+        batch = _reactivations(rng, subs, cust, cal, np.where(sends != NO_TS, WIN_BACK_LIFT, 0.0))
+        won_back.append(_win_back_returns(win_back, subs, cust, cal))
+        subs.pop("win_back_extra")
+        add(subs, recs, sends)
+    extra = _concat(won_back)
+    if len(extra["cust"]):
+        subs, recs = _simulate_batch(_rng(seed, "win_back_subscriptions"), extra, cust, cal, price)
+        add(subs, recs, np.full(len(subs["cust"]), NO_TS))
     subs = _concat(subs_parts)
     recs = _concat(rec_parts)
     # subscription ids follow the order in which subscriptions begin
@@ -870,7 +944,29 @@ def _event_batches(seed: int, sp: dict[str, np.ndarray], cust: Customers, subs: 
     at = buys["issued"] - rng.integers(60, 1800, len(buys["cust"]))
     keep = at >= cust.created[buys["cust"]]
     yield _event_rows(rng, buys["cust"][keep], at[keep], np.zeros(keep.sum(), np.int64), cust_users)
+    if (subs["win_back_ts"] != NO_TS).any():
+        yield _win_back_events(_rng(seed, "win_back_events"), subs, cust_users, cal.end_ts)
 
+
+def _win_back_events(rng: np.random.Generator, subs: dict[str, np.ndarray], cust_users: np.ndarray,
+                     end_ts: int) -> dict[str, np.ndarray]:
+    """The win-back e-mails sent, opened (some twice) and clicked, all of campaign win_back."""
+    i = np.flatnonzero(subs["win_back_ts"] != NO_TS)
+    c, sent = subs["cust"][i], subs["win_back_ts"][i]
+    n = len(i)
+    opened = rng.random(n) < WIN_BACK_OPEN_P
+    first_open = sent + (rng.exponential(20.0, n) * 3600).astype(np.int64) + 30
+    second_open = first_open + (rng.exponential(2.0, n) * DAY).astype(np.int64) + 60
+    click = first_open + (rng.exponential(10.0, n) * 60).astype(np.int64) + 5
+    reopened = opened & (rng.random(n) < WIN_BACK_REOPEN_P) & (second_open < end_ts)
+    clicked = opened & (rng.random(n) < WIN_BACK_CLICK_P) & (click < end_ts)
+    opened &= first_open < end_ts
+    custs = np.concatenate([c, c[opened], c[reopened], c[clicked]])
+    times = np.concatenate([sent, first_open[opened], second_open[reopened], click[clicked]])
+    names = np.concatenate([np.full(n, 3), np.full(opened.sum() + reopened.sum(), 4), np.full(clicked.sum(), 5)])
+    ev = _event_rows(rng, custs, times, names, cust_users)
+    ev["prop"] = np.full(len(custs), len(PROPERTY_VALUES) - 1)
+    return ev
 
 def _chunk_events(rng: np.random.Generator, sp: dict[str, np.ndarray], rows: np.ndarray, level: np.ndarray,
                   cust: Customers, cust_users: np.ndarray, end_ts: int) -> dict[str, np.ndarray]:
@@ -891,16 +987,20 @@ def _chunk_events(rng: np.random.Generator, sp: dict[str, np.ndarray], rows: np.
     custs = np.concatenate([sp["cust"][rep], ec, ec[opened], ec[clicked]])
     times = np.concatenate([t, et, ot[opened], ct[clicked]])
     names = np.concatenate([act_name, np.full(len(et), 3), np.full(opened.sum(), 4), np.full(clicked.sum(), 5)])
-    return _event_rows(rng, custs, times, names, cust_users)
+    sent_at = len(t) + np.arange(len(et))  # an open or click carries the campaign of the e-mail it belongs to
+    same_as = np.concatenate([np.full(len(t) + len(et), -1), sent_at[opened], sent_at[clicked]])
+    return _event_rows(rng, custs, times, names, cust_users, same_as)
 
 
 def _event_rows(rng: np.random.Generator, custs: np.ndarray, times: np.ndarray, names: np.ndarray,
-                cust_users: np.ndarray) -> dict[str, np.ndarray]:
-    """Attach user and properties, sorted by customer and time."""
+                cust_users: np.ndarray, same_as: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Attach user and properties, sorted by customer and time; a row with same_as >= 0 copies that row's properties."""
     n = len(custs)
     user = (cust_users[custs] * rng.random(n) ** 1.7).astype(np.int64) + 1
     user_null = (names < 3) & (rng.random(n) < 0.02)
     prop = _event_properties(rng, names)
+    if same_as is not None:
+        prop = np.where(same_as >= 0, prop[np.maximum(same_as, 0)], prop)
     ev = {"cust": custs, "at": times, "name": names, "user": user, "user_null": user_null, "prop": prop}
     ev = _take(ev, np.lexsort((ev["name"], ev["at"], ev["cust"])))
     return ev
@@ -962,6 +1062,8 @@ def _surveys(seed: int, sp: dict[str, np.ndarray], cust: Customers, cal: Calenda
     has_comment = answers & (good | bad) & (rng.random(n) < 0.2)
     comment = np.where(good, rng.integers(0, len(COMMENTS_GOOD), n),
                        len(COMMENTS_GOOD) + rng.integers(0, len(COMMENTS_BAD), n))
+    french = (cust.country[c] == FRENCH) & ~cust.country_null[c]
+    comment = comment + np.where(french, len(COMMENTS_GOOD) + len(COMMENTS_BAD), 0)
     sv.update(cust=c, answered=answers, responded=np.where(answers, responded, NO_TS), score=score,
               comment=np.where(has_comment, comment, -1))
     return _take(sv, np.lexsort((sv["kind"], sv["cust"], sv["sent"])))
@@ -1090,7 +1192,7 @@ def _surveys_table(sv: dict[str, np.ndarray]) -> pa.Table:
         "sent_at": _ts(sv["sent"]),
         "responded_at": _ts(sv["responded"]),
         "score": _int(sv["score"], ~sv["answered"]),
-        "comment": _labels(COMMENTS_GOOD + COMMENTS_BAD, np.maximum(sv["comment"], 0), sv["comment"] < 0),
+        "comment": _labels(COMMENTS, np.maximum(sv["comment"], 0), sv["comment"] < 0),
     })
 
 

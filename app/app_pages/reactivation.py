@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import charts, controls, data, display, figures, formatting
+from lib import campaign_sections, charts, controls, data, display, figures, formatting
 from lib.definitions import define
 
 context = controls.current()
@@ -75,3 +75,5 @@ st.altair_chart(
     ),
     width="stretch",
 )
+
+campaign_sections.win_back_campaigns(context)

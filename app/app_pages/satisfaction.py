@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import charts, controls, data, display, figures, formatting
+from lib import campaign_sections, charts, controls, data, display, figures, formatting
 
 context = controls.current()
 data.require(context.warehouse, "marts.satisfaction_monthly")
@@ -55,3 +55,5 @@ st.altair_chart(
     ),
     width="stretch",
 )
+
+campaign_sections.comment_themes(context, dimension, value)
