@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every test: set up, lint the SQL (sqlfluff, dbt templater), then pytest, which runs the dbt builds with
-# their dbt tests and unit tests on the fixtures and on generated sample data.
+# their dbt data tests on the fixtures and on generated sample data, and every dbt unit test once per engine
+# (the hand-worked fixture's build on DuckDB, the parity builds on PostgreSQL and Spark). Modules that only
+# read a build share it (tests/python/conftest.py: shared_build, sample_warehouse, hand_worked_warehouse).
 #
 # pytest runs as two processes side by side, each on its own share of the modules: most of a test's time is
 # dbt's single-threaded Python, so two processes keep both cores busy. The engine-parity modules (PostgreSQL,
