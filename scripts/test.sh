@@ -19,7 +19,7 @@ echo "== sqlfluff lint (dbt templater, DuckDB dialect)"
 
 second=(tests/python/test_engine_parity.py tests/python/test_dashboard_postgres.py tests/python/test_spark_parity.py
         tests/python/test_determinism.py tests/python/test_stripe_equivalence_postgres.py tests/python/test_bad_input.py
-        tests/python/test_publish.py tests/python/test_security.py tests/python/test_failure_messages.py)
+        tests/python/test_publish.py tests/python/test_security.py)
 reports=$(mktemp -d)
 echo "== pytest, two processes (the second one's output follows the first's)"
 .venv/bin/python -m pytest --junitxml="$reports/second.xml" "${second[@]}" "$@" > "$reports/second.log" 2>&1 &
