@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from churn_warehouse import resources
-from churn_warehouse.build import PROJECT_DIR, dbt_executable
+from churn_warehouse.build import PROJECT_DIR, SKIP_UNIT_TESTS, dbt_executable
 from churn_warehouse.generator import stage_days, write_daily_files
 from churn_warehouse.quality.run_log import log_path_for
 
@@ -170,7 +170,7 @@ def measure(customers: int, months: int, work_dir: Path, target: str = "duckdb",
     build_s, build_mib = timed_step(
         [dbt_executable(), "build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
          "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
-         "--vars", json.dumps({"raw_path": str(raw)})],
+         "--vars", json.dumps({"raw_path": str(raw)}), *SKIP_UNIT_TESTS],
         env,
     )
     result: dict[str, object] = {

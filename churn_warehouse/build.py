@@ -121,6 +121,12 @@ def clear_build_file(db_path: Path, *, keep_file: bool = False) -> None:
     shutil.rmtree(resources.default_temp_directory(db_path), ignore_errors=True)
 
 
+# dbt unit tests check the models' logic on fixed inputs and read no raw data, so a build of the user's data
+# leaves them out, as dbt advises for production builds; the test suite runs every one of them once on DuckDB
+# (tests/python/test_hand_worked_fixture.py) and in each server engine's parity build (DECISIONLOG.md).
+SKIP_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+
+
 def run_dbt_build(
     db_path: Path,
     dbt_vars: dict[str, object],
@@ -129,18 +135,20 @@ def run_dbt_build(
     echo: bool = True,
     extra_args: list[str] | None = None,
     keep_file: bool = False,
+    unit_tests: bool = False,
 ) -> BuildResult:
     """Run `dbt build` of the whole project into `db_path`, streaming dbt's progress when `echo`.
 
     The build starts from an empty file, or with `keep_file` from the file already at `db_path` (a daily run on a
     copy of the published warehouse: incremental models add to what it holds, the other models are rebuilt).
+    dbt's unit tests run only with `unit_tests` (SKIP_UNIT_TESTS).
     """
     db_path = Path(db_path).resolve()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     clear_build_file(db_path, keep_file=keep_file)
     work_dir = Path(work_dir or db_path.parent).resolve()
     ok, output = dbt_build_on(
-        "duckdb", dbt_vars, work_dir, extra_args, echo=echo,
+        "duckdb", dbt_vars, work_dir, [*(extra_args or []), *([] if unit_tests else SKIP_UNIT_TESTS)], echo=echo,
         CHURN_WAREHOUSE_BUILD_DB=str(db_path), **resources.duckdb_environment(db_path),
     )
     return BuildResult(ok=ok, output=output, db_path=db_path)

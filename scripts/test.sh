@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Every test: set up, lint the SQL (sqlfluff, dbt templater), then pytest, which runs the dbt builds with
-# their dbt tests and unit tests on the fixtures and on generated sample data.
+# their dbt data tests on the fixtures and on generated sample data, and every dbt unit test once per engine
+# (the hand-worked fixture's build on DuckDB, the parity builds on PostgreSQL and Spark). Modules that only
+# read a build share it (tests/python/conftest.py: shared_build, sample_warehouse, hand_worked_warehouse).
 #
 # pytest runs as two processes side by side, each on its own share of the modules: most of a test's time is
 # dbt's single-threaded Python, so two processes keep both cores busy. The engine-parity modules (PostgreSQL,
 # Spark, the Stripe route's, and the determinism check that reuses their DuckDB build) stay in one process, as they share
-# one PostgreSQL server and one Spark build. Arguments are passed to both.
+# one PostgreSQL server and one Spark build; test_bad_input.py joins them, as it reads their DuckDB build of the
+# bad input. The other modules are split so that both processes take about as long. Arguments are passed to both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh postgres spark  # the optional engines too: the engine-parity tests build on each
@@ -15,8 +18,8 @@ echo "== sqlfluff lint (dbt templater, DuckDB dialect)"
 .venv/bin/sqlfluff lint models analyses tests/dbt
 
 second=(tests/python/test_engine_parity.py tests/python/test_dashboard_postgres.py tests/python/test_spark_parity.py
-        tests/python/test_determinism.py tests/python/test_publish.py tests/python/test_publish_reliability.py
-        tests/python/test_security.py tests/python/test_stripe_equivalence_postgres.py)
+        tests/python/test_determinism.py tests/python/test_stripe_equivalence_postgres.py tests/python/test_bad_input.py
+        tests/python/test_publish.py tests/python/test_security.py)
 reports=$(mktemp -d)
 echo "== pytest, two processes (the second one's output follows the first's)"
 .venv/bin/python -m pytest --junitxml="$reports/second.xml" "${second[@]}" "$@" > "$reports/second.log" 2>&1 &

@@ -12,12 +12,15 @@ import tempfile
 from contextlib import contextmanager
 from functools import lru_cache
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
 import duckdb
 import pandas as pd
 import pytest
+from hand_worked import BUILD_VARS as HAND_WORKED_VARS
+from hand_worked import RAW_DIR as HAND_WORKED_RAW
 
 from churn_warehouse.build import dbt_build_on, run_dbt_build, run_server_build
 from churn_warehouse.generator import generate
@@ -49,16 +52,68 @@ class BuildOutcome:
 
 @pytest.fixture(scope="session")
 def build_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., BuildOutcome]:
-    """Factory: `build_warehouse(raw_dir, **dbt_vars)` runs `dbt build` into a fresh file and returns the outcome."""
+    """Factory: `build_warehouse(raw_dir, unit_tests=False, **dbt_vars)` runs `dbt build` into a fresh file and
+    returns the outcome; dbt's unit tests run only with `unit_tests`, as in the job (build.SKIP_UNIT_TESTS)."""
 
-    def build(raw_dir: Path, **dbt_vars: object) -> BuildOutcome:
+    def build(raw_dir: Path, unit_tests: bool = False, **dbt_vars: object) -> BuildOutcome:
         work_dir = tmp_path_factory.mktemp("build")
         result = run_dbt_build(
-            work_dir / "warehouse.duckdb", {"raw_path": str(raw_dir), **dbt_vars}, work_dir=work_dir, echo=False
+            work_dir / "warehouse.duckdb", {"raw_path": str(raw_dir), **dbt_vars}, work_dir=work_dir, echo=False,
+            unit_tests=unit_tests,
         )
         return BuildOutcome(ok=result.ok, output=result.output, db_path=result.db_path)
 
     return build
+
+
+@pytest.fixture(scope="session")
+def shared_build(build_warehouse: Callable[..., BuildOutcome]) -> Callable[..., BuildOutcome]:
+    """Factory like build_warehouse, but one build per (raw_dir, unit_tests, vars) in the session: a dbt build is
+    most of a test module's time, so modules that only read the same build share it. Never write into it."""
+    builds: dict[str, BuildOutcome] = {}
+
+    def build(raw_dir: Path, unit_tests: bool = False, **dbt_vars: object) -> BuildOutcome:
+        key = json.dumps([str(Path(raw_dir).resolve()), unit_tests, dbt_vars], sort_keys=True, default=str)
+        if key not in builds:
+            builds[key] = build_warehouse(raw_dir, unit_tests=unit_tests, **dbt_vars)
+        return builds[key]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def hand_worked_warehouse(shared_build: Callable[..., BuildOutcome]) -> BuildOutcome:
+    """The hand-worked fixture built once for the modules that compare it with their hand-worked figures, with
+    every dbt unit test (the one DuckDB build of the suite that runs them, as the job leaves them out) and
+    sbg_min_customers 10 (test_cltv.py: its 16 customers fit overall, no segment has 10; no other module reads
+    the sBG fits of this build). It has no bad rows, so it must pass."""
+    outcome = shared_build(HAND_WORKED_RAW, unit_tests=True, **HAND_WORKED_VARS, sbg_min_customers=10)
+    if not outcome.ok:
+        pytest.fail("dbt build of the hand-worked fixture failed:\n" + outcome.output[-8000:], pytrace=False)
+    return outcome
+
+
+# The generated sample most modules read (instead of one generated world each): 36 months, so every billing
+# interval appears, and CLTV vars that are not the defaults, so their wiring shows in the marts.
+SAMPLE_CUSTOMERS, SAMPLE_MONTHS, SAMPLE_SEED, SAMPLE_END_DATE = 500, 36, 11, date(2025, 6, 20)
+SAMPLE_VARS = {"gross_margin": 0.6, "annual_discount_rate": 0.05, "cltv_churn_window": 4}
+
+
+@lru_cache(maxsize=None)
+def generated_raw_dir(customers: int, months: int, seed: int, end_date: date) -> Path:
+    """Raw tables written by the package's generator once per session for these parameters (read, never write)."""
+    raw_dir = _SESSION_DIR / f"generated_{customers}_{months}_{seed}_{end_date.isoformat()}"
+    generate(raw_dir, customers=customers, months=months, seed=seed, end_date=end_date)
+    return raw_dir
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(shared_build: Callable[..., BuildOutcome]) -> BuildOutcome:
+    """The generated sample (SAMPLE_*) built once with SAMPLE_VARS and the default as-of date (its last day)."""
+    raw_dir = generated_raw_dir(SAMPLE_CUSTOMERS, SAMPLE_MONTHS, SAMPLE_SEED, SAMPLE_END_DATE)
+    outcome = shared_build(raw_dir, **SAMPLE_VARS)
+    assert outcome.ok, outcome.output[-5000:]
+    return outcome
 
 
 # ------------------------------------------------------------------ server targets (engine parity)

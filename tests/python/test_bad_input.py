@@ -93,9 +93,10 @@ def to_utc_naive(value: Any) -> dt.datetime:
 
 
 @pytest.fixture(scope="module")
-def permissive_build(build_warehouse):
-    """The project built on the bad-input fixture with every quarantine share allowed."""
-    outcome = build_warehouse(RAW_DIR, raw_format="csv", as_of_date=AS_OF_DATE, max_quarantine_share=1)
+def permissive_build(shared_build):
+    """The project built on the bad-input fixture with every quarantine share allowed (the engine-parity modules'
+    DuckDB reference too: engine_parity.BAD_INPUT_VARS)."""
+    outcome = shared_build(RAW_DIR, raw_format="csv", as_of_date=AS_OF_DATE, max_quarantine_share=1)
     if not outcome.ok:
         pytest.fail(
             "with max_quarantine_share = 1 the bad-input build must succeed:\n" + outcome.output[-8000:],

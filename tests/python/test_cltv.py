@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SAMPLE_VARS
 
 import churn_warehouse.cltv as cltv
 from churn_warehouse.cltv import (
@@ -30,7 +31,6 @@ from churn_warehouse.cltv import (
     predict_subscription_cltv,
     retention_curves,
 )
-from churn_warehouse.generator import generate
 from churn_warehouse.subscription_cltv import FIT_COLUMNS
 from churn_warehouse.predictive import (
     GammaGammaFit,
@@ -44,7 +44,6 @@ from churn_warehouse.predictive import (
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CDNOW = FIXTURES / "cdnow"
-HAND_WORKED_RAW = FIXTURES / "hand_worked" / "raw"
 
 # Fader & Hardie (2007), Table 1, years 0-7: customers still active out of 1,000.
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
@@ -457,11 +456,9 @@ HAND_WORKED_SURVIVAL = [
 
 
 @pytest.fixture(scope="module")
-def hand_worked_build(build_warehouse):
+def hand_worked_build(hand_worked_warehouse):
     """The hand-worked fixture with sbg_min_customers 10: the 16 customers fit overall, no segment has 10."""
-    outcome = build_warehouse(HAND_WORKED_RAW, raw_format="csv", as_of_date="2024-07-10", sbg_min_customers=10)
-    assert outcome.ok, outcome.output[-5000:]
-    return outcome
+    return hand_worked_warehouse
 
 
 def test_hand_worked_survival_inputs_and_overall_fit_match_the_readme(hand_worked_build) -> None:
@@ -543,13 +540,12 @@ GENERATED_VARS = {"gross_margin": 0.6, "annual_discount_rate": 0.05}  # not the 
 
 
 @pytest.fixture(scope="module")
-def generated_build(build_warehouse, tmp_path_factory: pytest.TempPathFactory):
-    """500 generated customers over 36 months (every billing interval), built with non-default CLTV vars."""
-    raw = tmp_path_factory.mktemp("cltv_raw")
-    generate(raw, customers=500, months=36, seed=11, end_date=date(2025, 6, 20))
-    outcome = build_warehouse(raw, as_of_date="2025-06-20", **GENERATED_VARS)
-    assert outcome.ok, outcome.output[-5000:]
-    return outcome
+def generated_build(sample_warehouse):
+    """The session's generated sample: 500 customers over 36 months (every billing interval), built with
+    non-default CLTV vars (GENERATED_VARS among them), as of its last day, 2025-06-20."""
+    assert all(SAMPLE_VARS[name] == value for name, value in GENERATED_VARS.items())
+    assert sample_warehouse.query("select as_of_date from marts.build_info") == [{"as_of_date": date(2025, 6, 20)}]
+    return sample_warehouse
 
 
 def test_generated_customer_cltv_has_one_row_per_customer_and_sane_figures(generated_build) -> None:

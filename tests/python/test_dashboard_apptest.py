@@ -18,12 +18,10 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from churn_warehouse.generator import generate
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 APP_DIR = PROJECT_DIR / "app"
 APP = APP_DIR / "streamlit_app.py"
-END_DATE = date(2025, 6, 20)
 TIMEOUT = 120
 
 if str(APP_DIR) not in sys.path:
@@ -31,13 +29,9 @@ if str(APP_DIR) not in sys.path:
 
 
 @pytest.fixture(scope="module")
-def sample(build_warehouse, tmp_path_factory):
-    """A warehouse built by dbt from 300 generated customers over 24 months."""
-    raw = tmp_path_factory.mktemp("dashboard_raw")
-    generate(raw, customers=300, months=24, seed=5, end_date=END_DATE)
-    outcome = build_warehouse(raw)
-    assert outcome.ok, outcome.output[-5000:]
-    return outcome
+def sample(sample_warehouse):
+    """A warehouse built by dbt from generated customers (the session's sample, conftest.SAMPLE_*)."""
+    return sample_warehouse
 
 
 @pytest.fixture

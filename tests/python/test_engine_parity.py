@@ -33,8 +33,8 @@ def test_marts_hold_rows_on_postgres(parity_postgres):
 
 
 @pytest.fixture(scope="module")
-def bad_input_builds(build_warehouse, build_on_postgres):
-    duckdb_build = build_warehouse(RAW_DIR, **BAD_INPUT_VARS)
+def bad_input_builds(shared_build, build_on_postgres):
+    duckdb_build = shared_build(RAW_DIR, **BAD_INPUT_VARS)  # the DuckDB build test_bad_input.py reads too
     postgres_build = build_on_postgres(RAW_DIR, **BAD_INPUT_VARS)
     assert duckdb_build.ok, duckdb_build.output[-5000:]
     assert postgres_build.ok, postgres_build.output[-5000:]

@@ -14,8 +14,6 @@ from typing import Any, Iterable
 import duckdb
 import pytest
 from hand_worked import (
-    BUILD_VARS,
-    RAW_DIR,
     Check,
     Row,
     as_month,
@@ -97,16 +95,9 @@ def by_age(rows: list[Row], column: str) -> list[float | None]:
 
 
 @pytest.fixture(scope="module")
-def hand_worked_build(build_warehouse):
-    """The whole project built once on the hand-worked raw files."""
-    outcome = build_warehouse(RAW_DIR, **BUILD_VARS)
-    if not outcome.ok:
-        pytest.fail(
-            "dbt build of the hand-worked fixture failed (it has no bad rows, so it must pass):\n"
-            + outcome.output[-8000:],
-            pytrace=False,
-        )
-    return outcome
+def hand_worked_build(hand_worked_warehouse):
+    """The whole project built once on the hand-worked raw files (the session's, shared with other modules)."""
+    return hand_worked_warehouse
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from scipy import integrate, stats
 
 import churn_warehouse.cltv as cltv
 from churn_warehouse.cltv import CALIBRATION_COLUMNS, fit_purchase_models, predict_one_off_value
-from churn_warehouse.generator import generate
 from churn_warehouse.predictive import (
     FitError,
     MbgNbdFit,
@@ -289,13 +288,11 @@ def test_a_chosen_model_that_cannot_be_fitted_on_the_whole_history_gives_way_to_
 
 
 @pytest.fixture(scope="module")
-def small_build(build_warehouse, tmp_path_factory: pytest.TempPathFactory):
-    """400 generated customers over 24 months (the generator's buyers may stop after any purchase)."""
-    raw = tmp_path_factory.mktemp("mbgnbd_raw")
-    generate(raw, customers=400, months=24, seed=5, end_date=date(2025, 6, 20))
-    outcome = build_warehouse(raw, as_of_date="2025-06-20")
-    assert outcome.ok, outcome.output[-5000:]
-    return outcome
+def small_build(sample_warehouse):
+    """The session's generated sample (conftest.SAMPLE_*: the generator's buyers may stop after any purchase),
+    whose as-of date, its last day, the calibration window below is measured to."""
+    assert sample_warehouse.query("select as_of_date from marts.build_info") == [{"as_of_date": date(2025, 6, 20)}]
+    return sample_warehouse
 
 
 def test_generated_calibration_summary_agrees_with_the_reference_summariser(small_build) -> None:

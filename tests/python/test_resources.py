@@ -117,3 +117,19 @@ def test_dbt_opens_duckdb_with_the_settings_of_the_environment(tmp_path):
     row = json.loads(shown.stdout)["show"][0]
     assert row == {"memory_limit": "1.5 GiB", "temp_directory": str(tmp_path / "spill"), "max_temp_size": "2.0 GiB"}
     assert Path(row["temp_directory"]).parent == tmp_path
+
+
+def test_the_job_leaves_dbt_unit_tests_out_and_the_test_suite_can_ask_for_them(tmp_path, monkeypatch):
+    """dbt's unit tests read no data: the job's builds skip them, the hand-worked test build runs them all."""
+    commands: list[list[str]] = []
+
+    def record(command: list[str], env: dict[str, str], echo: bool) -> tuple[bool, str]:
+        commands.append(command)
+        return True, ""
+
+    monkeypatch.setattr(build, "_run_command", record)
+    build.run_dbt_build(tmp_path / "warehouse.duckdb", {"raw_path": str(tmp_path)}, echo=False)
+    build.run_dbt_build(tmp_path / "warehouse.duckdb", {"raw_path": str(tmp_path)}, echo=False, unit_tests=True)
+    skipping, running = (" ".join(command) for command in commands)
+    assert "--exclude-resource-type unit_test" in skipping
+    assert "unit_test" not in running

@@ -14,11 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from conftest import SAMPLE_VARS
 
-from churn_warehouse.generator import generate
-
-END_DATE = date(2025, 6, 20)
-CLTV_VARS = {"gross_margin": 0.6, "cltv_churn_window": 4}
+CLTV_VARS = {name: SAMPLE_VARS[name] for name in ("gross_margin", "cltv_churn_window")}
 REPORTING_CURRENCY = "USD"
 MONEY_TOLERANCE = Decimal("0.000001")
 
@@ -41,12 +39,9 @@ def close(actual: Any, expected: Any, tolerance: float = 1e-9) -> bool:
 
 
 @pytest.fixture(scope="module")
-def build(build_warehouse, tmp_path_factory):
-    raw = tmp_path_factory.mktemp("retention_raw")
-    generate(raw, customers=400, months=24, seed=23, end_date=END_DATE)
-    outcome = build_warehouse(raw, **CLTV_VARS)
-    assert outcome.ok, outcome.output[-5000:]
-    return outcome
+def build(sample_warehouse):
+    """The session's generated sample (conftest.SAMPLE_*), built with CLTV_VARS among its vars."""
+    return sample_warehouse
 
 
 @pytest.fixture(scope="module")

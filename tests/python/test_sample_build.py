@@ -6,20 +6,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE_END_DATE
 
-from churn_warehouse.generator import generate
 from churn_warehouse.summary import fetch_summary, format_summary
 
-END_DATE = date(2025, 6, 20)
+END_DATE = SAMPLE_END_DATE
 
 
 @pytest.fixture(scope="module")
-def sample_build(build_warehouse, tmp_path_factory):
-    raw = tmp_path_factory.mktemp("sample_raw")
-    generate(raw, customers=400, months=24, seed=11, end_date=END_DATE)
-    outcome = build_warehouse(raw)
-    assert outcome.ok, outcome.output[-5000:]
-    return outcome
+def sample_build(sample_warehouse):
+    """The session's generated sample (conftest.SAMPLE_*), which other modules read too."""
+    return sample_warehouse
 
 
 def test_every_model_and_dbt_test_passes_on_sample_data(sample_build):

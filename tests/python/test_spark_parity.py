@@ -42,8 +42,8 @@ def test_contracts_are_checked_as_data_tests_on_spark(parity_spark):
 
 
 @pytest.fixture(scope="module")
-def bad_input_builds(build_warehouse, build_on_spark):
-    duckdb_build = build_warehouse(RAW_DIR, **BAD_INPUT_VARS)
+def bad_input_builds(shared_build, build_on_spark):
+    duckdb_build = shared_build(RAW_DIR, **BAD_INPUT_VARS)  # the DuckDB build test_bad_input.py reads too
     spark_build = build_on_spark(RAW_DIR, select=QUARANTINE_MODELS, **BAD_INPUT_VARS)
     assert duckdb_build.ok, duckdb_build.output[-5000:]
     assert spark_build.ok, spark_build.output[-5000:]
