@@ -8,7 +8,8 @@
 # dbt's single-threaded Python, so two processes keep both cores busy. The engine-parity modules (PostgreSQL,
 # Spark, the Stripe route's, and the determinism check that reuses their DuckDB build) stay in one process, as they share
 # one PostgreSQL server and one Spark build; test_bad_input.py joins them, as it reads their DuckDB build of the
-# bad input. The other modules are split so that both processes take about as long. Arguments are passed to both.
+# bad input, and so do the modules that read their DuckDB build of the parity sample (docs, semantic layer,
+# campaigns, outlook). The other modules are split so that both processes take about as long. Arguments are passed to both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh postgres spark  # the optional engines too: the engine-parity tests build on each
@@ -19,7 +20,8 @@ echo "== sqlfluff lint (dbt templater, DuckDB dialect)"
 
 second=(tests/python/test_engine_parity.py tests/python/test_dashboard_postgres.py tests/python/test_spark_parity.py
         tests/python/test_determinism.py tests/python/test_stripe_equivalence_postgres.py tests/python/test_bad_input.py
-        tests/python/test_publish.py tests/python/test_security.py)
+        tests/python/test_security.py tests/python/test_dbt_docs.py tests/python/test_semantic_layer.py
+        tests/python/test_campaigns.py tests/python/test_dashboard_campaigns.py tests/python/test_dashboard_outlook.py)
 reports=$(mktemp -d)
 echo "== pytest, two processes (the second one's output follows the first's)"
 .venv/bin/python -m pytest --junitxml="$reports/second.xml" "${second[@]}" "$@" > "$reports/second.log" 2>&1 &
