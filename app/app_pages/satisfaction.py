@@ -21,8 +21,8 @@ if note:
     st.caption(note)
 
 headlines = figures.satisfaction_headlines(monthly, month)
-for column, headline in zip(st.columns(len(headlines)), headlines):
-    with column:
+with display.tiles():
+    for headline in headlines:
         display.metric(headline, context.currency, compared_with=formatting.month_label(before),
                        trend=period[headline.key])
 

@@ -15,6 +15,9 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 COUNT_FORMAT = ",.0f"
 TIER_COLOURS = ["#e53935", "#fb8c00", "#43a047"]
 NPS_COLOURS = {"Promoters": "#43a047", "Passives": "#bdbdbd", "Detractors": "#e53935"}
+# Drawn as SVG whatever the data size (Streamlit switches large charts to canvas): text stays text, so a browser
+# test can see a label that is cut or runs into another.
+SVG = {"embedOptions": {"renderer": "svg"}}
 
 
 def _month_label(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -80,7 +83,7 @@ def trend(
         chart = chart + rule.mark_rule(strokeDash=[4, 4], color="#757575").encode(y="value:Q") + rule.mark_text(
             align="left", dx=4, dy=-6, color="#616161"
         ).encode(y="value:Q", text="label:N", x=alt.value(0))
-    return chart.properties(title=title, height=height)
+    return chart.properties(usermeta=SVG, title=title, height=height)
 
 
 def mrr_area(frame: pd.DataFrame, currency: str, title: str = "MRR by month") -> alt.Chart:
@@ -97,7 +100,7 @@ def mrr_area(frame: pd.DataFrame, currency: str, title: str = "MRR by month") ->
                 alt.Tooltip("active_customers:Q", format=",", title="Active customers"),
             ],
         )
-        .properties(title=title, height=280)
+        .properties(usermeta=SVG, title=title, height=280)
     )
 
 
@@ -125,7 +128,7 @@ def stacked_movements(long: pd.DataFrame, currency: str) -> alt.Chart:
                 alt.Tooltip("mrr:Q", format=money_tooltip_format(currency), title="MRR"),
             ],
         )
-        .properties(title="MRR gained (above zero) and lost (below zero) each month", height=340)
+        .properties(usermeta=SVG, title="MRR gained (above zero) and lost (below zero) each month", height=340)
     )
 
 
@@ -136,7 +139,8 @@ def waterfall(steps: pd.DataFrame, currency: str, title: str, axis_range: tuple[
         alt.Chart(steps)
         .mark_bar(size=42, clip=True)
         .encode(
-            x=alt.X("step:N", sort=order, axis=alt.Axis(title=None, labelAngle=0, labelOverlap=False)),
+            x=alt.X("step:N", sort=order, axis=alt.Axis(title=None, labelAngle=0, labelOverlap=False,
+                                                        labelExpr="split(datum.label, ' ')")),
             y=alt.Y(
                 "start:Q",
                 axis=alt.Axis(format=money_axis_format(currency), title=None),
@@ -165,7 +169,7 @@ def waterfall(steps: pd.DataFrame, currency: str, title: str, axis_range: tuple[
         )
         .transform_calculate(top="max(datum.start, datum.end)")
     )
-    return (bars + labels).properties(title=title, height=340)
+    return (bars + labels).properties(usermeta=SVG, title=title, height=340)
 
 
 def bars(
@@ -180,7 +184,7 @@ def bars(
             x=alt.X(f"{value}:Q", axis=alt.Axis(format=value_format, title=None)),
             tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", format=value_format)],
         )
-        .properties(title=title, height=max(160, 30 * len(frame)))
+        .properties(usermeta=SVG, title=title, height=max(160, 30 * len(frame)))
     )
 
 
@@ -209,7 +213,7 @@ def stacked_by_month(
                 title=None,
                 sort=list(colours) if colours else "ascending",
                 scale=scale,
-                legend=alt.Legend(orient="bottom", columns=4, labelLimit=200),
+                legend=alt.Legend(orient="bottom", columns=legend_columns(frame[category]), labelLimit=0),
             ),
             order=alt.Order("stack_order:Q"),
             tooltip=[
@@ -219,8 +223,14 @@ def stacked_by_month(
             ],
         )
         .transform_calculate(stack_order=_stack_order(category, colours))
-        .properties(title=title, height=320)
+        .properties(usermeta=SVG, title=title, height=320)
     )
+
+
+def legend_columns(names: pd.Series, width: int = 480) -> int:
+    """How many legend columns fit in `width` px (a narrow page's chart) without cutting the longest name."""
+    longest = max((len(str(name)) for name in names.dropna().unique()), default=1)
+    return max(1, min(4, width // (7 * longest + 30)))
 
 
 def _stack_order(category: str, colours: dict[str, str] | None) -> str:
@@ -262,7 +272,7 @@ def heatmap(
         text=alt.Text(f"{value}:Q", format=".0%"),
         color=alt.condition(f"datum.{value} > {low + 0.55 * (high - low)}", alt.value("white"), alt.value("#212121")),
     )
-    return (cells + text).properties(title=title, height=max(240, 22 * len(order)))
+    return (cells + text).properties(usermeta=SVG, title=title, height=max(240, 22 * len(order)))
 
 
 def retention_by_age(frame: pd.DataFrame) -> alt.Chart:
@@ -284,7 +294,7 @@ def retention_by_age(frame: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("retention:Q", format=".1%"),
             ],
         )
-        .properties(title="Average retention of the cohorts shown, by age", height=280)
+        .properties(usermeta=SVG, title="Average retention of the cohorts shown, by age", height=280)
     )
 
 
@@ -315,7 +325,7 @@ def survival(long: pd.DataFrame, title: str) -> alt.Chart:
                 alt.Tooltip("survival:Q", format=".1%", title="Never churned"),
             ],
         )
-        .properties(title=title, height=320)
+        .properties(usermeta=SVG, title=title, height=320)
     )
 
 
@@ -340,4 +350,4 @@ def ranges(frame: pd.DataFrame, currency: str, title: str) -> alt.Chart:
     )
     box = base.mark_bar(size=18, color="#1e88e5").encode(x="p25:Q", x2="p75:Q")
     median = base.mark_tick(color="white", size=18, thickness=3).encode(x="median_cltv:Q")
-    return (whisker + box + median).properties(title=title, height=max(140, 48 * len(frame)))
+    return (whisker + box + median).properties(usermeta=SVG, title=title, height=max(140, 48 * len(frame)))

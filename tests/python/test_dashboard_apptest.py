@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -333,6 +334,122 @@ def test_data_quality_shows_the_build_and_the_quarantine_counts(app, sample):
     assert_shows(shown["Raw rows read"][0], totals["raw_rows"], "count")
     as_of = one(sample, "select as_of_date from marts.build_info")["as_of_date"]
     assert shown["Data as of"][0] == f"{as_of:%d %b %Y}"
+
+
+# ------------------------------------------------------------------ what every page says, in one style
+
+
+def chart_texts(chart) -> list[str]:
+    """The titles of a Vega-Lite chart and the values it writes on axes, legends and tooltips (text fields)."""
+    import json
+
+    import pyarrow as pa
+
+    spec = json.loads(chart.proto.spec)
+    texts, fields = [], set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            title = node.get("title")
+            if isinstance(title, str):
+                texts.append(title)
+            elif isinstance(title, dict) and isinstance(title.get("text"), str):
+                texts.append(title["text"])
+            for channel, encoding in (node.get("encoding") or {}).items():
+                for item in encoding if isinstance(encoding, list) else [encoding]:
+                    if channel not in ("order", "detail") and isinstance(item, dict) and item.get("type") in (
+                            "nominal", "ordinal"):
+                        fields.add(item.get("field"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    for dataset in chart.proto.datasets:
+        frame = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+        for field in fields & set(frame.columns):
+            texts += [str(value) for value in frame[field].dropna().unique()]
+    return texts
+
+
+def page_texts(app: AppTest) -> dict[str, list[str]]:
+    """Every text a reader sees on the page, by where it is: prose, figures, hover help, tables, charts."""
+    unescape = lambda text: re.sub(r"\\(.)", r"\1", str(text))  # noqa: E731 (Markdown escapes of data text)
+    prose = [unescape(element.value) for kind in ("title", "header", "subheader", "markdown", "caption", "info",
+                                                  "warning", "success") for element in app.get(kind)]
+    prose += [element.label for element in app.get("expandable")] + [element.label for element in app.tabs]
+    figures = [text for metric in app.metric for text in (metric.label, metric.value, metric.delta) if text]
+    hover = [unescape(metric.help) for metric in app.metric if metric.help]
+    widgets = []
+    for kind in ("selectbox", "multiselect", "select_slider"):
+        for widget in app.get(kind):
+            widgets += [widget.label, *map(str, widget.options)]
+    tables = []
+    for frame in (element.value for element in app.dataframe):
+        tables += [str(column) for column in frame.columns]
+        for column in frame.columns:
+            if column != "Customer" and not pd.api.types.is_numeric_dtype(frame[column]) \
+                    and not pd.api.types.is_datetime64_any_dtype(frame[column]):
+                tables += [str(value) for value in frame[column].dropna()]
+    charts = [text for chart in app.get("vega_lite_chart") for text in chart_texts(chart)]
+    return {"prose": prose, "figures": figures, "hover": hover, "widgets": widgets, "tables": tables,
+            "charts": charts}
+
+
+RATE = re.compile(r"(?<![\w.,])([+-]?\d+(?:\.(\d+))?)\s?(%|pp\b)")
+JARGON = [
+    (re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"), "a snake_case code"),
+    (re.compile(r"\b(?:marts|reference|raw|staging)\.[a-z_]+"), "a table name"),
+    (re.compile(r"dbt var|dbt_project|\bvar\(", re.IGNORECASE), "a build setting's internal name"),
+    (re.compile(r"[αβ]|\balpha\b|\bbeta\b|\bsBG\b|shifted-beta", re.IGNORECASE), "a model parameter's name"),
+]
+
+
+def rate_precision_problems(texts: list[str]) -> list[str]:
+    """Percentages and percentage points written with another precision than one decimal (two below 1)."""
+    from lib.formatting import rate_decimals
+
+    problems = []
+    for text in texts:
+        for match in RATE.finditer(text):
+            decimals = len(match.group(2) or "")
+            if decimals != rate_decimals(float(match.group(1))):
+                problems.append(f"{match.group(0)!r} in {text[:120]!r}")
+    return problems
+
+
+def jargon_problems(texts: list[str]) -> list[str]:
+    """Internal names a reader should not meet: codes, table names, build settings, model parameters."""
+    problems = []
+    for text in texts:
+        plain = re.sub(r"\S*[/\\]\S*", " ", text)  # a file path is where something is, not jargon
+        problems += [f"{why}: {match.group(0)!r} in {text[:120]!r}"
+                     for pattern, why in JARGON for match in pattern.finditer(plain)]
+    return problems
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_rate_on_every_page_has_one_decimal_or_two_below_one_percent(app, page):
+    texts = page_texts(open_page(app, page))
+    assert texts["figures"], "the page shows figures"
+    problems = rate_precision_problems(texts["prose"] + texts["figures"] + texts["tables"])
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_shows_internal_names_codes_or_model_parameters(app, page):
+    texts = page_texts(open_page(app, page))
+    problems = jargon_problems([text for kind in texts.values() for text in kind])
+    assert not problems, problems
+
+
+def test_the_checks_of_page_text_catch_what_they_look_for():
+    assert rate_precision_problems(["16.0% and 15.99%", "0.31%", "+1.23 pp", "0.5%"]) == [
+        "'15.99%' in '16.0% and 15.99%'", "'+1.23 pp' in '+1.23 pp'", "'0.5%' in '0.5%'"]
+    assert len(jargon_problems(["Segment: mid_market", "dbt var `gross_margin`", "fit: alpha = 2.28",
+                                "read marts.mrr_monthly", "Mid-market", "/tmp/a_b/log_file.jsonl"])) == 5
 
 
 # ------------------------------------------------------------------ plain messages instead of tracebacks
