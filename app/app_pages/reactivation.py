@@ -57,7 +57,7 @@ with left:
             period,
             {"win_back_3m": "Within 3 months", "win_back_6m": "Within 6 months", "win_back_12m": "Within 12 months"},
             value_format=".1%",
-            title="Share of each month's churned customers who came back",
+            title="Win-back by month of leaving",
         ),
         width="stretch",
     )
@@ -66,7 +66,7 @@ with left:
 with right:
     st.altair_chart(
         charts.trend(period, {"reactivation_rate": "Reactivation rate"}, value_format=".1%",
-                     title="Former customers coming back each month"),
+                     title="Reactivation rate by month"),
         width="stretch",
     )
 st.altair_chart(

@@ -44,7 +44,7 @@ with left:
 with right:
     st.altair_chart(
         charts.trend(period, {"csat": "CSAT", "response_rate": "Response rate"}, value_format=".0%",
-                     title="Customer satisfaction and survey response rate by month"),
+                     title="CSAT and response rate"),
         width="stretch",
     )
 st.altair_chart(

@@ -9,7 +9,7 @@ GAIN_COLOURS = {"New": "#2e7d32", "Expansion": "#66bb6a", "Reactivation": "#26a6
 LOSS_COLOURS = {"Contraction": "#ffa726", "Churn": "#e53935"}
 MOVEMENT_COLOURS = {**GAIN_COLOURS, **LOSS_COLOURS}
 STEP_COLOURS = {"total": "#1e88e5", "fx": "#9e9e9e", "gain": "#43a047", "loss": "#e53935"}
-MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=-45, title=None)
+MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=-45, title=None, labelFlush=False)
 # Distinct, colour-blind-friendly line colours (Okabe-Ito).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 COUNT_FORMAT = ",.0f"
@@ -18,6 +18,7 @@ NPS_COLOURS = {"Promoters": "#43a047", "Passives": "#bdbdbd", "Detractors": "#e5
 # Drawn as SVG whatever the data size (Streamlit switches large charts to canvas): text stays text, so a browser
 # test can see a label that is cut or runs into another.
 SVG = {"embedOptions": {"renderer": "svg"}}
+NARROW = 720  # px of chart width below which a waterfall's step names no longer fit side by side
 
 
 def _month_label(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -61,6 +62,8 @@ def trend(
     long = _month(frame)[["month", *series]].melt("month", var_name="column", value_name="value")
     long["series"] = long["column"].map(series)
     long = long.dropna(subset=["value"])
+    columns = legend_columns(pd.Series(list(series.values())), width=250)
+    legend_rows = -(-len(series) // columns)
     base = alt.Chart(long).encode(
         x=alt.X("month:T", axis=MONTH_AXIS),
         y=alt.Y("value:Q", axis=alt.Axis(format=value_format, title=None), scale=alt.Scale(zero=zero)),
@@ -69,7 +72,7 @@ def trend(
             title=None,
             sort=list(series.values()),
             scale=alt.Scale(range=colours or PALETTE),
-            legend=alt.Legend(orient="top"),
+            legend=alt.Legend(orient="top", columns=columns, labelLimit=0),
         ),
         tooltip=[
             alt.Tooltip("month:T", format="%b %Y", title="Month"),
@@ -83,7 +86,7 @@ def trend(
         chart = chart + rule.mark_rule(strokeDash=[4, 4], color="#757575").encode(y="value:Q") + rule.mark_text(
             align="left", dx=4, dy=-6, color="#616161"
         ).encode(y="value:Q", text="label:N", x=alt.value(0))
-    return chart.properties(usermeta=SVG, title=title, height=height)
+    return chart.properties(usermeta=SVG, title=title, height=height + 20 * (legend_rows - 1))
 
 
 def mrr_area(frame: pd.DataFrame, currency: str, title: str = "MRR by month") -> alt.Chart:
@@ -139,8 +142,12 @@ def waterfall(steps: pd.DataFrame, currency: str, title: str, axis_range: tuple[
         alt.Chart(steps)
         .mark_bar(size=42, clip=True)
         .encode(
-            x=alt.X("step:N", sort=order, axis=alt.Axis(title=None, labelAngle=0, labelOverlap=False,
-                                                        labelExpr="split(datum.label, ' ')")),
+            x=alt.X("step:N", sort=order, axis=alt.Axis(
+                title=None, labelOverlap=False, labelPadding=6, labelFlush=False,
+                # two words on two lines, and a smaller font on a narrow page, so that neighbours never touch
+                labelAngle=0, labelExpr="split(datum.label, ' ')",
+                labelFontSize={"expr": f"width < {NARROW} ? 9.5 : 11"},
+            )),
             y=alt.Y(
                 "start:Q",
                 axis=alt.Axis(format=money_axis_format(currency), title=None),
@@ -180,7 +187,8 @@ def bars(
         alt.Chart(frame)
         .mark_bar(color=colour)
         .encode(
-            y=alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=260)),
+            y=alt.Y(f"{category}:N", sort="-x", title=None,
+                    axis=alt.Axis(labelOverlap=False, labelLimit=0, labelFlush=False)),
             x=alt.X(f"{value}:Q", axis=alt.Axis(format=value_format, title=None)),
             tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", format=value_format)],
         )
@@ -199,6 +207,8 @@ def stacked_by_month(
 ) -> alt.Chart:
     """Bars per month stacked by a category (colours fixed by `colours`, else a palette)."""
     labelled, months = _month_label(frame)
+    columns = legend_columns(frame[category])
+    legend_rows = -(-frame[category].nunique() // columns)
     scale = (
         alt.Scale(domain=list(colours), range=list(colours.values())) if colours else alt.Scale(range=PALETTE)
     )
@@ -213,7 +223,7 @@ def stacked_by_month(
                 title=None,
                 sort=list(colours) if colours else "ascending",
                 scale=scale,
-                legend=alt.Legend(orient="bottom", columns=legend_columns(frame[category]), labelLimit=0),
+                legend=alt.Legend(orient="bottom", columns=columns, labelLimit=0),
             ),
             order=alt.Order("stack_order:Q"),
             tooltip=[
@@ -223,7 +233,8 @@ def stacked_by_month(
             ],
         )
         .transform_calculate(stack_order=_stack_order(category, colours))
-        .properties(usermeta=SVG, title=title, height=320)
+        # the legend's rows come out of the chart's height: add them, so the bars keep theirs
+        .properties(usermeta=SVG, title=title, height=300 + 20 * legend_rows)
     )
 
 
@@ -251,7 +262,8 @@ def heatmap(
     low, high = domain
     base = alt.Chart(cohorts).encode(
         x=alt.X("months_since_start:O", title="Months since first payment", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("cohort:O", title="Cohort (first paying month)", sort=order, axis=alt.Axis(labelOverlap=False)),
+        y=alt.Y("cohort:O", title="Cohort (first paying month)", sort=order,
+                axis=alt.Axis(labelOverlap=False, labelFlush=False)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
@@ -268,7 +280,9 @@ def heatmap(
             alt.Tooltip("retained_customers:Q", format=",", title="Still paying"),
         ],
     )
-    text = base.mark_text(fontSize=9).encode(
+    ages = max(1, int(cohorts["months_since_start"].max()) + 1)
+    # a cell's value only where the cells are wide enough to hold it (on a narrow page the colour says it)
+    text = base.mark_text(fontSize=9, opacity={"expr": f"width / {ages} >= 26 ? 1 : 0"}).encode(
         text=alt.Text(f"{value}:Q", format=".0%"),
         color=alt.condition(f"datum.{value} > {low + 0.55 * (high - low)}", alt.value("white"), alt.value("#212121")),
     )
@@ -343,7 +357,7 @@ def ranges(frame: pd.DataFrame, currency: str, title: str) -> alt.Chart:
         alt.Tooltip("p90:Q", format=tip, title="90th percentile"),
     ]
     base = alt.Chart(frame).encode(
-        y=alt.Y("segment:N", title=None, axis=alt.Axis(labelOverlap=False)), tooltip=tooltip
+        y=alt.Y("segment:N", title=None, axis=alt.Axis(labelOverlap=False, labelFlush=False)), tooltip=tooltip
     )
     whisker = base.mark_rule(strokeWidth=2, color="#90caf9").encode(
         x=alt.X("p10:Q", axis=alt.Axis(format=money, title="Predicted lifetime value per customer")), x2="p90:Q"

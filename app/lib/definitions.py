@@ -70,6 +70,19 @@ SIGNALS: dict[str, str] = {
 }
 
 
+# The same signs in a few words, where a chart has room for no more.
+SIGNALS_SHORT: dict[str, str] = {
+    "inactive": "No activity for 30 days",
+    "usage_drop": "Activity fell sharply",
+    "spend_decline": "Pays or buys less",
+    "survey_silence": "Ignored 2 surveys",
+    "detractor": "Unhappy survey answer",
+    "complaints_rising": "Complaints rising or open",
+    "payment_failing": "Card payment failing",
+    "email_disengaged": "Ignores our emails",
+}
+
+
 def define(figure: str) -> str:
     """The hover text of a figure; empty when none is written."""
     return DEFINITIONS.get(figure, "")

@@ -671,15 +671,15 @@ def tier_summary(totals: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 
 def signal_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """How many customers of the list each signal fires for, and their MRR, largest first."""
-    from lib.definitions import signal_label
+    """How many customers of the list each signal fires for, and their MRR, largest first (signs in a few words)."""
+    from lib.definitions import SIGNALS_SHORT, signal_label
 
     exploded = frame.assign(signal=frame["signals"].fillna("").str.split(", ")).explode("signal")
     exploded = exploded.loc[exploded["signal"].fillna("") != ""]
     grouped = exploded.groupby("signal", as_index=False).agg(
         customers=("customer_id", "count"), mrr=("current_mrr", "sum")
     )
-    grouped["reason"] = grouped["signal"].map(signal_label)
+    grouped["reason"] = grouped["signal"].map(lambda code: SIGNALS_SHORT.get(code, signal_label(code)))
     return grouped.sort_values("mrr", ascending=False).reset_index(drop=True)
 
 

@@ -204,6 +204,11 @@ def test_mrr_movements_show_the_chosen_months_gains_and_losses(app, sample):
     assert_shows(shown["Came back"][0], row["reactivated_customers"], "count")
     last_month_mrr = row["opening_mrr"] - row["fx_adjustment_mrr"]
     assert_shows(shown["Net change in MRR"][0], row["mrr"] - last_month_mrr, "money")
+    # Gains minus losses equal the net change only with the exchange-rate step, so it is shown beside them.
+    assert_shows(shown["Exchange-rate effect"][0], row["fx_adjustment_mrr"], "money")
+    gained, lost, fx, net = (shown_money(shown[label][0]) for label in (
+        "MRR gained", "MRR lost", "Exchange-rate effect", "Net change in MRR"))
+    assert gained - lost + fx == pytest.approx(net, abs=2)  # each shown rounded to the dollar
     tables = [frame.value for frame in app.dataframe]
     gains, losses = tables[0], tables[1]
     assert (gains["Change"] > 0).all() and (losses["Change"] < 0).all()
@@ -242,11 +247,25 @@ def test_reactivation_shows_the_last_months_comebacks(app, sample):
     assert_shows(shown["Reactivation rate"][0], row["reactivation_rate"], "rate")
     assert_shows(shown["MRR won back this month"][0], row["reactivation_mrr"], "money")
     assert_shows(shown["Former customers"][0], row["former_customers"], "count")
-    latest_win_back = sample.query(
-        "select win_back_3m from marts.reactivation_monthly where win_back_3m is not null order by month desc limit 1"
+    # Every window is measured on the same churned customers (the months of the default period whose 12 months
+    # after are complete), so a longer window never reads lower, and the page says which customers they are.
+    months = [r["month"] for r in sample.query("select month from marts.reactivation_monthly order by month")]
+    same = one(
+        sample,
+        "select sum(churned_customers) as churned, min(month) as first, "
+        "sum(win_back_3m * churned_customers) / sum(churned_customers) as w3, "
+        "sum(win_back_6m * churned_customers) / sum(churned_customers) as w6, "
+        "sum(win_back_12m * churned_customers) / sum(churned_customers) as w12 "
+        "from marts.reactivation_monthly where win_back_12m is not null and churned_customers > 0 and month >= ?",
+        [months[max(0, len(months) - 24)]],
     )
-    if latest_win_back:
-        assert_shows(shown["Back within 3 months"][0], latest_win_back[0]["win_back_3m"], "rate")
+    assert same["churned"], "the sample has months whose 12-month win-back is known"
+    shares = [shown[f"Back within {n} months"][0] for n in (3, 6, 12)]
+    for text, expected in zip(shares, (same["w3"], same["w6"], same["w12"])):
+        assert_shows(text, expected, "rate")
+    assert shown_percent(shares[0]) <= shown_percent(shares[1]) <= shown_percent(shares[2])
+    assert any(f"{same['churned']:,} customers who left in {same['first']:%b %Y}" in text.value
+               for text in app.markdown)
 
 
 def test_lifetime_value_shows_simple_and_predicted_cltv(app, sample):
@@ -282,6 +301,8 @@ def test_at_risk_list_is_filtered_sorted_by_mrr_at_risk_and_spelled_out(app, sam
     assert listed["Customer"].tolist() == [row["customer_id"] for row in expected][: len(listed)]
     assert listed["MRR at risk"].is_monotonic_decreasing
     assert not listed["Why"].str.contains("_").any(), "reasons are in words, not codes"
+    assert not listed["Why"].str.contains("No warning sign fires").any(), "a listed customer is there for a reason"
+    assert not listed.loc[listed["Risk"] == "Medium", "Why"].eq("No single warning sign").any()
     assert len(app.download_button) == 1
 
     app.multiselect(key="risk_signals").set_value(["inactive"]).run()
@@ -334,6 +355,20 @@ def test_data_quality_shows_the_build_and_the_quarantine_counts(app, sample):
     assert_shows(shown["Raw rows read"][0], totals["raw_rows"], "count")
     as_of = one(sample, "select as_of_date from marts.build_info")["as_of_date"]
     assert shown["Data as of"][0] == f"{as_of:%d %b %Y}"
+
+
+def test_data_docs_come_with_the_command_that_opens_them_not_a_file_link(app, tmp_path, monkeypatch):
+    from lib import quality
+
+    index = tmp_path / "data_docs" / "index.html"
+    index.parent.mkdir()
+    index.write_text("<html></html>")
+    monkeypatch.setattr(quality, "DEFAULT_DATA_DOCS", index)  # the sample has no run log: the page falls back
+    open_page(app, "data_quality")
+    # A browser does not follow a file:// link from a page it was served over http.
+    assert not any("file:" in element.value for element in app.markdown)
+    assert [block.value for block in app.code if "webbrowser" in block.value] == [
+        f'python -m webbrowser "{index.as_uri()}"']
 
 
 # ------------------------------------------------------------------ what every page says, in one style
