@@ -42,7 +42,7 @@ if runs.data_docs is not None:
         f"({formatting.markdown_code(runs.data_docs.parent)}). A browser does not open a saved file from a page "
         "it was served, so open them on that machine with:"
     )
-    st.code(quality.open_data_docs_command(runs.data_docs), language="bash")
+    st.code(quality.open_data_docs_command(runs.data_docs), language="bash", wrap_lines=True)
 else:
     st.caption("No Data Docs yet: they are written by the validation step of the build (`scripts/demo.sh`).")
 

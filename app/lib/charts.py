@@ -189,7 +189,8 @@ def bars(
         .encode(
             y=alt.Y(f"{category}:N", sort="-x", title=None,
                     axis=alt.Axis(labelOverlap=False, labelLimit=0, labelFlush=False)),
-            x=alt.X(f"{value}:Q", axis=alt.Axis(format=value_format, title=None)),
+            x=alt.X(f"{value}:Q", axis=alt.Axis(format=value_format, title=None,
+                                                tickMinStep=1 if value_format == COUNT_FORMAT else alt.Undefined)),
             tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", format=value_format)],
         )
         .properties(usermeta=SVG, title=title, height=max(160, 30 * len(frame)))
