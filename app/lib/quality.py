@@ -102,9 +102,10 @@ def open_data_docs_command(index: Path) -> str:
 
 
 def in_words(text: object) -> str:
-    """A check's name or finding with its codes in words (`support_tickets` → `support tickets`)."""
-    return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda code: code.group(0).replace("_", " "),
-                  "" if text is None or text != text else str(text))
+    """A check's name or finding with its codes in words: `marts.mrr_monthly` → `mrr monthly`,
+    `support_tickets` → `support tickets` (the exact names are in Data Docs and the run log)."""
+    plain = re.sub(r"\b(?:marts|raw|staging|reference)\.", "", "" if text is None or text != text else str(text))
+    return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda code: code.group(0).replace("_", " "), plain)
 
 
 def run_summary(steps: pd.DataFrame) -> pd.DataFrame:
