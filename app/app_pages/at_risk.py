@@ -22,24 +22,21 @@ st.caption(
 if note:
     st.caption(note)
 
-first, second, third, fourth = st.columns(4)
-with first:
+alerts = data.health_alert_count(context.warehouse, dimension, value) if data.has(
+    context.warehouse, "marts.health_alerts") else None
+with display.tiles():
     display.simple_metric("High-risk customers", formatting.count(totals["high"]["customers"]), figure="risk_score")
-with second:
     display.simple_metric("MRR at high risk", formatting.money(totals["high"]["mrr"], context.currency),
                           figure="mrr_at_risk")
-with third:
     display.simple_metric(
-        "Share of MRR at high or medium risk",
-        formatting.percent(figures.share_at_risk(totals), decimals=1),
-        help_text="MRR of high- and medium-risk customers ÷ MRR of every customer paying today.",
+        "MRR at high or medium risk",
+        formatting.percent(figures.share_at_risk(totals)),
+        help_text="The share of today's MRR paid by high- and medium-risk customers: their MRR ÷ the MRR of every "
+        "customer paying today.",
     )
-with fourth:
-    alerts = data.health_alert_count(context.warehouse, dimension, value) if data.has(
-        context.warehouse, "marts.health_alerts") else None
     display.simple_metric(
-        "Newly high-risk since last month end", formatting.count(alerts),
-        help_text="Customers whose risk is high today and was not at the last month end (marts.health_alerts).",
+        "Newly high risk", formatting.count(alerts),
+        help_text="Customers whose risk is high today and was not at the last month end.",
     )
 
 st.subheader("The list")
@@ -47,14 +44,16 @@ tier_column, signal_column, segment_column, plan_column = st.columns(4)
 with tier_column:
     tiers = st.multiselect("Risk", [tier for tier in figures.TIER_ORDER if tier in options["risk_tier"]],
                            default=[tier for tier in ("high", "medium") if tier in options["risk_tier"]],
-                           key="risk_tiers", help=define("risk_score"))
+                           format_func=formatting.category, key="risk_tiers", help=define("risk_score"))
 with signal_column:
     signals = st.multiselect("Warning sign (any of)", list(SIGNALS), format_func=signal_label, key="risk_signals",
                              placeholder="Any sign")
 with segment_column:
-    segments = st.multiselect("Segment", options["segment"], key="risk_segments", placeholder="Every segment")
+    segments = st.multiselect("Segment", options["segment"], format_func=formatting.category, key="risk_segments",
+                              placeholder="Every segment")
 with plan_column:
-    plans = st.multiselect("Plan", options["plan_interval"], key="risk_plans", placeholder="Every plan")
+    plans = st.multiselect("Plan", options["plan_interval"], format_func=formatting.category, key="risk_plans",
+                           placeholder="Every plan")
 
 chosen = (context.warehouse, tuple(tiers), tuple(signals), tuple(segments), tuple(plans), dimension, value)
 at_risk = data.at_risk_customers(*chosen)
@@ -71,7 +70,6 @@ display.plain_table(
     **{
         "Risk score": st.column_config.ProgressColumn(format="%.2f", min_value=0.0, max_value=1.0),
         "MRR at risk": st.column_config.NumberColumn(format="dollar" if context.currency == "USD" else "localized"),
-        "Activity change (30 days)": st.column_config.NumberColumn(format="percent"),
         "Why": st.column_config.TextColumn(width="large"),
     },
 )
@@ -85,27 +83,24 @@ st.download_button(
     key="risk_download",
 )
 
-left, right = st.columns(2)
-with left:
-    reasons = figures.signal_counts(at_risk)
-    if not reasons.empty:
-        st.altair_chart(
-            charts.bars(reasons, "reason", "mrr", value_format=charts.money_axis_format(context.currency),
-                        title="MRR of the listed customers, by warning sign", colour="#fb8c00"),
-            width="stretch",
-        )
-with right:
-    if data.has(context.warehouse, "marts.customer_health_history"):
-        history = figures.in_period(
-            figures.tiers_by_month(data.health_history(context.warehouse, dimension, value)),
-            context.start, context.end,
-        )
-        st.altair_chart(
-            charts.stacked_by_month(history, "tier", "mrr", value_format=charts.money_axis_format(context.currency),
-                                    title="MRR at risk at each month end",
-                                    colours={"High risk": "#e53935", "Medium risk": "#fb8c00"}),
-            width="stretch",
-        )
+reasons = figures.signal_counts(at_risk)
+if not reasons.empty:
+    st.altair_chart(
+        charts.bars(reasons, "reason", "mrr", value_format=charts.money_axis_format(context.currency),
+                    title="MRR of the listed customers, by warning sign", colour="#fb8c00"),
+        width="stretch",
+    )
+if data.has(context.warehouse, "marts.customer_health_history"):
+    history = figures.in_period(
+        figures.tiers_by_month(data.health_history(context.warehouse, dimension, value)),
+        context.start, context.end,
+    )
+    st.altair_chart(
+        charts.stacked_by_month(history, "tier", "mrr", value_format=charts.money_axis_format(context.currency),
+                                title="MRR at risk at each month end",
+                                colours={"High risk": "#e53935", "Medium risk": "#fb8c00"}),
+        width="stretch",
+    )
 
 if data.has(context.warehouse, "marts.health_backtest"):
     st.subheader("Does the risk score work?")
@@ -118,21 +113,18 @@ if data.has(context.warehouse, "marts.health_backtest"):
             f"Customers scored at the end of {formatting.month_label(latest['month'])}, judged on who stopped paying "
             "in the 3 months after (the score was fitted only on what was known then)."
         )
-        first, second, third = st.columns(3)
-        with first:
+        with display.tiles():
             display.simple_metric(
-                "Ranking quality (ROC AUC)", formatting.score(latest["roc_auc"], decimals=2),
-                help_text="The chance that a customer who left scored higher than one who stayed: 0.5 is a coin "
+                "Ranking quality", formatting.score(latest["roc_auc"], decimals=2),
+                help_text="ROC AUC: the chance that a customer who left scored higher than one who stayed: 0.5 is a coin "
                 "toss, 1 is perfect.",
             )
-        with second:
             display.simple_metric(
-                "High-risk customers who left", formatting.percent(latest["high_tier_precision"], decimals=1),
+                "High-risk customers who left", formatting.percent(latest["high_tier_precision"]),
                 help_text="Of the customers flagged high risk, the share who stopped paying within 3 months.",
             )
-        with third:
             display.simple_metric(
-                "Leavers flagged high risk", formatting.percent(latest["high_tier_recall"], decimals=1),
+                "Leavers flagged high risk", formatting.percent(latest["high_tier_recall"]),
                 help_text="Of the customers who stopped paying within 3 months, the share flagged high risk.",
             )
         st.altair_chart(

@@ -24,19 +24,16 @@ if cohorts.empty:
 
 average = figures.average_retention_by_age(cohorts)
 at_twelve = figures.retention_at_age(average, 12)
-first, second, third = st.columns(3)
-with first:
+with display.tiles():
     display.simple_metric("Customers in these cohorts", formatting.count(figures.cohort_sizes(cohorts).sum()))
-with second:
     display.simple_metric(
         "Still paying after 12 months",
-        formatting.percent(at_twelve["logo_retention"], decimals=1),
+        formatting.percent(at_twelve["logo_retention"]),
         help_text=define("logo_retention") + " Averaged over the cohorts that reached 12 months, weighted by size.",
     )
-with third:
     display.simple_metric(
         "Revenue kept after 12 months",
-        formatting.percent(at_twelve["revenue_retention"], decimals=1),
+        formatting.percent(at_twelve["revenue_retention"]),
         help_text=define("revenue_retention") + " Averaged over the cohorts that reached 12 months, weighted by MRR.",
     )
 

@@ -11,20 +11,16 @@ info = data.build_info(context.warehouse)
 st.title("Data quality")
 st.caption("Where these figures come from and what the checks found. Customer filters do not apply here.")
 
-first, second, third, fourth = st.columns(4)
-with first:
-    display.simple_metric("Marts built", f"{info['built_at']:%d %b %Y}",
-                          help_text=f"When the build that produced the published marts started: "
-                          f"{info['built_at']:%d %b %Y %H:%M} UTC.")
-with second:
-    display.simple_metric("Data as of", f"{info['as_of_date']:%d %b %Y}",
-                          help_text="Nothing dated after this day is read by any figure.")
 accounting = data.raw_row_accounting(context.warehouse)
 tables = figures.rows_per_table(accounting)
-with third:
+with display.tiles():
+    display.simple_metric("Figures built", f"{info['built_at']:%d %b %Y}",
+                          help_text=f"When the build that produced the figures shown started: "
+                          f"{info['built_at']:%d %b %Y %H:%M} UTC.")
+    display.simple_metric("Data as of", f"{info['as_of_date']:%d %b %Y}",
+                          help_text="Nothing dated after this day is read by any figure.")
     display.simple_metric("Raw rows read", formatting.count(tables["table_raw_rows"].sum()),
                           help_text="Rows read from the raw tables of this build.")
-with fourth:
     display.simple_metric("Rows quarantined", formatting.count(tables["quarantined"].sum()), figure="quarantined_rows")
 with st.expander("Build details"):
     display.plain_table(figures.build_details(info))
@@ -41,11 +37,12 @@ else:
         st.markdown("**What the latest run's checks found**")
         display.plain_table(findings)
 if runs.data_docs is not None:
-    st.markdown(f"**Data Docs**, the full validation report: [open]({runs.data_docs.as_uri()})")
-    st.caption(
-        f"A local file, {formatting.markdown_code(runs.data_docs)}: if your browser does not open the link from "
-        "this page, open the path directly."
+    st.markdown(
+        "**Data Docs**, the full validation report, are web pages saved on the machine that ran the build "
+        f"({formatting.markdown_code(runs.data_docs.parent)}). A browser does not open a saved file from a page "
+        "it was served, so open them on that machine with:"
     )
+    st.code(quality.open_data_docs_command(runs.data_docs), language="bash", wrap_lines=True)
 else:
     st.caption("No Data Docs yet: they are written by the validation step of the build (`scripts/demo.sh`).")
 
@@ -54,22 +51,16 @@ quarantine = figures.quarantine_counts(accounting)
 if quarantine.empty:
     st.success("No raw row was quarantined in this build.", icon=":material/check_circle:")
 else:
-    left, right = st.columns(2)
-    with left:
-        st.altair_chart(
-            charts.bars(
-                figures.readable_quarantine(quarantine), "table_and_reason", "row_count", value_format=charts.COUNT_FORMAT,
-                title="Quarantined rows per table and reason", colour="#fb8c00",
-            ),
-            width="stretch",
-        )
-    with right:
-        display.plain_table(
-            figures.quarantine_table(quarantine),
-            **{"Share of the table": st.column_config.NumberColumn(format="%.3f%%")},
-        )
+    st.altair_chart(
+        charts.bars(
+            figures.readable_quarantine(quarantine), "table_and_reason", "row_count", value_format=charts.COUNT_FORMAT,
+            title="Quarantined rows per table and reason", colour="#fb8c00",
+        ),
+        width="stretch",
+    )
+    display.plain_table(figures.quarantine_table(quarantine))
 st.markdown("**Every raw row accounted for**")
 display.plain_table(
-    tables.rename(columns={"table_name": "Table", "table_raw_rows": "Raw rows", "staged": "Staged",
+    tables.assign(table_name=tables["table_name"].map(formatting.category)).rename(columns={"table_name": "Table", "table_raw_rows": "Raw rows", "staged": "Staged",
                            "quarantined": "Quarantined", "collapsed_duplicate": "Exact duplicates collapsed"}),
 )

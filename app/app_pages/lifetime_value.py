@@ -19,19 +19,16 @@ if note:
     st.caption(note)
 
 st.subheader("Simple lifetime value")
-first, second, third = st.columns(3)
-with first:
+with display.tiles():
     display.simple_metric(
         "Lifetime value per customer",
         formatting.money(None if row is None else row["cltv_simple"], context.currency),
         figure="cltv_simple",
     )
-with second:
     display.simple_metric("ARPA", formatting.money(None if row is None else row["arpa"], context.currency, decimals=2),
                           figure="arpa")
-with third:
     display.simple_metric(
-        "Average monthly churn (3 months)",
+        "Monthly churn, 3-month average",
         formatting.percent(None if row is None else row["avg_customer_churn_rate"]),
         help_text="The mean customer churn rate of the last 3 months, the denominator of the simple lifetime value.",
     )
@@ -40,7 +37,7 @@ with left:
     st.altair_chart(
         charts.trend(
             chosen, {"cltv_simple": "Simple lifetime value"}, value_format=charts.money_axis_format(context.currency),
-            title=f"Simple lifetime value by month ({context.filter_label if dimension != 'all' else 'all customers'})",
+            title="Simple lifetime value by month",
         ),
         width="stretch",
     )
@@ -52,29 +49,27 @@ with right:
         width="stretch",
     )
 if row is not None and not formatting.is_missing(row["gross_margin"]):
-    st.caption(f"Gross margin assumed: {formatting.percent(row['gross_margin'], decimals=0)} (a build setting). "
+    st.caption(f"Gross margin assumed: {formatting.percent(row['gross_margin'])} (a build setting). "
                "A month is blank when one of its last 3 churn rates is unknown or churn was 0.")
 
 st.subheader("Predicted lifetime value of today's customers")
 totals = data.cltv_totals(context.warehouse)
 spread = data.predicted_cltv_by_segment(context.warehouse)
-first, second, third = st.columns(3)
-with first:
+with display.tiles():
     display.simple_metric("Predicted value of paying customers", formatting.money(totals["total_cltv"], context.currency),
                           figure="cltv_predicted")
-with second:
     display.simple_metric("Per paying customer, on average", formatting.money(totals["mean_cltv"], context.currency),
                           figure="cltv_predicted")
-with third:
     display.simple_metric("Paying customers", formatting.count(totals["paying_customers"]),
                           figure="active_customers")
 if not spread.empty:
     st.altair_chart(
-        charts.ranges(spread, context.currency,
-                      "Predicted lifetime value per paying customer: middle half (bar), 10th–90th percentile (line), "
-                      "median (white)"),
+        charts.ranges(spread.assign(segment=spread["segment"].map(formatting.category)), context.currency,
+                      "Predicted lifetime value per paying customer, by segment"),
         width="stretch",
     )
+    st.caption("Thick bar: the middle half of the segment's customers; thin line: 10th to 90th percentile; "
+               "white tick: the median.")
 coverage = figures.mrr_by_model_sentence(data.cltv_mrr_by_fit_source(context.warehouse))
 if coverage:
     st.caption(coverage)  # built from numbers and fixed words only
@@ -94,8 +89,7 @@ curve = figures.of_segment(curves, segment, interval)
 if not curve.empty:
     st.altair_chart(
         charts.survival(figures.survival_long(curve),
-                        f"Share never churned by renewal: observed vs model "
-                        f"({figures.group_label(segment, interval)})"),
+                        f"Share never churned, by renewal: {figures.group_label(segment, interval)}"),
         width="stretch",
     )
 st.caption(f"{define('observed_survival')} {define('fitted_survival')}")
@@ -116,8 +110,6 @@ st.caption(
 display.plain_table(  # data text (group names, reasons) only in table cells, which show plain text
     figures.fit_quality_table(quality),
     **{
-        "Chance of leaving at the first renewal": st.column_config.NumberColumn(format="%.1f %%"),
         "Year-ago check: average miss (customers)": st.column_config.NumberColumn(format="%.1f"),
-        "Year-ago check: miss as a share": st.column_config.NumberColumn(format="%.1f %%"),
     },
 )

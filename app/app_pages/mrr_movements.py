@@ -30,35 +30,40 @@ month = st.selectbox(
 )
 row = figures.row_of_month(monthly, month)
 steps = figures.waterfall(row)
-left, right = st.columns((3, 2))
-with left:
-    st.altair_chart(
-        charts.waterfall(
-            steps,
-            context.currency,
-            f"MRR from {formatting.month_label(figures.previous_month(month))} to {formatting.month_label(month)}",
-            figures.waterfall_axis(steps),
-        ),
-        width="stretch",
+summary = figures.month_summary(row)
+with display.tiles():
+    display.simple_metric("MRR gained", formatting.money(summary["gained"], context.currency),
+                          help_text="New + expansion + reactivation MRR this month.")
+    display.simple_metric("MRR lost", formatting.money(summary["lost"], context.currency),
+                          help_text="Contraction + churned MRR this month.")
+    display.simple_metric("Exchange-rate effect", formatting.money(summary["fx"], context.currency, signed=True),
+                          figure="fx_adjustment_mrr")
+    display.simple_metric(
+        "Net change in MRR",
+        formatting.money(summary["net_change"], context.currency, signed=True),
+        help_text="This month's MRR minus last month's: gained − lost + exchange-rate effect.",
     )
-    st.caption("The MRR axis does not start at zero, so that the month's movements are visible.")
-with right:
-    summary = figures.month_summary(row)
-    first, second = st.columns(2)
-    with first:
-        display.simple_metric("MRR gained", formatting.money(summary["gained"], context.currency),
-                              help_text="New + expansion + reactivation MRR this month.")
-        display.simple_metric("New customers", formatting.count(row["new_customers"]), figure="new_mrr")
-        display.simple_metric("Came back", formatting.count(row["reactivated_customers"]), figure="reactivation_mrr")
-    with second:
-        display.simple_metric("MRR lost", formatting.money(summary["lost"], context.currency),
-                              help_text="Contraction + churned MRR this month.")
-        display.simple_metric("Customers lost", formatting.count(row["churned_customers"]), figure="customer_churn_rate")
-        display.simple_metric(
-            "Net change in MRR",
-            formatting.money(summary["net_change"], context.currency, signed=True),
-            help_text="This month's MRR minus last month's, exchange-rate effect included.",
-        )
+st.caption(
+    f"MRR gained {formatting.money(summary['gained'], context.currency)} − lost "
+    f"{formatting.money(summary['lost'], context.currency)} + exchange-rate effect "
+    f"{formatting.money(summary['fx'], context.currency, signed=True)} = net change "
+    f"{formatting.money(summary['net_change'], context.currency, signed=True)}: customers paying in another "
+    "currency are worth more or less in ours when exchange rates move, without paying more or less."
+)
+st.altair_chart(
+    charts.waterfall(
+        steps,
+        context.currency,
+        f"MRR from {formatting.month_label(figures.previous_month(month))} to {formatting.month_label(month)}",
+        figures.waterfall_axis(steps),
+    ),
+    width="stretch",
+)
+st.caption("The MRR axis does not start at zero, so that the month's movements are visible.")
+with display.tiles():
+    display.simple_metric("New customers", formatting.count(row["new_customers"]), figure="new_mrr")
+    display.simple_metric("Customers lost", formatting.count(row["churned_customers"]), figure="customer_churn_rate")
+    display.simple_metric("Came back", formatting.count(row["reactivated_customers"]), figure="reactivation_mrr")
 
 movers = figures.split_movers(data.largest_movements(context.warehouse, month, dimension, value))
 money_column = st.column_config.NumberColumn(format="dollar" if context.currency == "USD" else "localized")
@@ -71,19 +76,17 @@ if dimension != "all":
     st.caption("Churn reasons are kept for all customers only; this section ignores the customer filter.")
 if data.has(context.warehouse, "marts.churn_reasons_monthly"):
     reasons = figures.readable_reasons(figures.in_period(data.churn_reasons(context.warehouse), context.start, context.end))
-    left, right = st.columns(2)
-    with left:
-        st.altair_chart(
-            charts.stacked_by_month(reasons, "churn_reason", "churned_customers", value_format=charts.COUNT_FORMAT,
-                                    title="Churned customers by reason"),
-            width="stretch",
-        )
-    with right:
-        totals = figures.totals_by(reasons, "churn_reason", "churn_mrr")
-        st.altair_chart(
-            charts.bars(totals, "churn_reason", "churn_mrr", value_format=charts.money_axis_format(context.currency),
-                        title=f"Churned MRR by reason over {context.period_label}", colour="#e53935"),
-            width="stretch",
-        )
+    st.altair_chart(
+        charts.stacked_by_month(reasons, "churn_reason", "churned_customers", value_format=charts.COUNT_FORMAT,
+                                title="Churned customers by reason"),
+        width="stretch",
+    )
+    totals = figures.totals_by(reasons, "churn_reason", "churn_mrr")
+    st.altair_chart(
+        charts.bars(totals, "churn_reason", "churn_mrr", value_format=charts.money_axis_format(context.currency),
+                    title=f"Churned MRR by reason over {context.period_label}", colour="#e53935"),
+        width="stretch",
+    )
+    st.caption(figures.REASONS_NOTE)
 else:
-    st.caption("The mart `marts.churn_reasons_monthly` is not in the published warehouse.")
+    st.caption("Churn reasons are not in the published warehouse yet: a build of this version adds them.")

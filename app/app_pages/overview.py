@@ -27,14 +27,10 @@ groups = (
 )
 for heading, keys in groups:
     st.subheader(heading)
-    for column, key in zip(st.columns(len(keys)), keys):
-        with column:
-            display.metric(
-                headlines[key],
-                context.currency,
-                compared_with=formatting.month_label(before),
-                trend=period[key],
-            )
+    with display.tiles():
+        for key in keys:
+            display.metric(headlines[key], context.currency, compared_with=formatting.month_label(before),
+                           trend=period[key])
 
 st.subheader("Trends")
 left, right = st.columns(2)
@@ -84,7 +80,7 @@ if data.has(context.warehouse, "reference.churn_benchmarks"):
         if annual is not None:
             st.markdown(
                 f"Ours: {formatting.percent(churn_rate)} a month. If that held for a year, about "
-                f"**{formatting.percent(annual, decimals=0)}** of customers would leave in a year "
+                f"**{formatting.percent(annual)}** of customers would leave in a year "
                 "(1 − (1 − monthly rate)¹²)."
             )
         for point in figures.benchmark_points(benchmarks, "customer_churn_rate"):
@@ -93,7 +89,7 @@ if data.has(context.warehouse, "reference.churn_benchmarks"):
         st.markdown("**Expansion share of new MRR**")
         st.markdown(
             f"Ours in {formatting.month_label(month)}: "
-            f"**{formatting.percent(headlines['expansion_share'].value, decimals=1)}**. {define('expansion_share')}"
+            f"**{formatting.percent(headlines['expansion_share'].value)}**. {define('expansion_share')}"
         )
         for point in figures.benchmark_points(benchmarks, "expansion_share"):
             display.reference_point(point)

@@ -18,36 +18,37 @@ st.caption(f"All customers · month of {formatting.month_label(month)} · trends
 if note:
     st.caption(note)
 
-first, second, third, fourth = st.columns(4)
-with first:
+with display.tiles():
     display.simple_metric("Came back this month", formatting.count(row["reactivated_customers"]), figure="reactivation_mrr")
-with second:
     display.simple_metric(
         "Reactivation rate", formatting.percent(row["reactivation_rate"]), figure="reactivation_rate"
     )
-with third:
     display.simple_metric(
         "MRR won back this month", formatting.money(row["reactivation_mrr"], context.currency), figure="reactivation_mrr"
     )
-with fourth:
     display.simple_metric("Former customers", formatting.count(row["former_customers"]),
                           help_text="Customers who paid before, stopped, and have not come back yet.")
 
-st.subheader("Win-back: of the customers who left in a month, how many came back")
-columns = st.columns(3)
-for column, (key, months) in zip(columns, (("win_back_3m", 3), ("win_back_6m", 6), ("win_back_12m", 12))):
-    known_month, share = figures.latest_known(period, key)
-    with column:
+st.subheader("Win-back: of the customers who left, how many came back")
+win_back = figures.comparable_win_back(period)
+if win_back.first is None:
+    st.caption("Not known yet for the period: no month of it has the 3 months after it complete.")
+else:
+    months = (formatting.month_label(win_back.first) if win_back.first == win_back.last
+              else f"{formatting.month_label(win_back.first)} – {formatting.month_label(win_back.last)}")
+    st.markdown(
+        f"Of the **{formatting.count(win_back.churned)} customers who left in {months}**, the share who came back "
+        "within 3, 6 and 12 months. All three are measured on these same customers, so a longer window is never "
+        "lower; later months are left out because their 12 months (or 6, or 3) are not over yet."
+    )
+with display.tiles():
+    for months_after, share in win_back.shares.items():
         display.simple_metric(
-            f"Back within {months} months",
-            formatting.percent(share, decimals=1),
-            help_text=define("win_back")
-            + (f" Latest known: customers who left in {formatting.month_label(known_month)}." if known_month else ""),
+            f"Back within {months_after} months",
+            formatting.percent(share),
+            help_text=define("win_back") + ("" if share is not None else
+                                            f" Not known yet: {months_after} months have not passed."),
         )
-        if known_month:
-            st.caption(f"Of those who left in {formatting.month_label(known_month)}")
-        else:
-            st.caption(f"Not known yet for the period: the {months} months after it are not complete")
 
 left, right = st.columns(2)
 with left:
@@ -56,14 +57,16 @@ with left:
             period,
             {"win_back_3m": "Within 3 months", "win_back_6m": "Within 6 months", "win_back_12m": "Within 12 months"},
             value_format=".1%",
-            title="Share of each month's churned customers who came back",
+            title="Win-back by month of leaving",
         ),
         width="stretch",
     )
+    st.caption("Each line stops at the last month whose window is over: the 12-month line ends 9 months before "
+               "the 3-month one.")
 with right:
     st.altair_chart(
-        charts.trend(period, {"reactivation_rate": "Reactivation rate"}, value_format=".2%",
-                     title="Former customers coming back each month"),
+        charts.trend(period, {"reactivation_rate": "Reactivation rate"}, value_format=".1%",
+                     title="Reactivation rate by month"),
         width="stretch",
     )
 st.altair_chart(

@@ -21,8 +21,8 @@ if note:
     st.caption(note)
 
 headlines = figures.satisfaction_headlines(monthly, month)
-for column, headline in zip(st.columns(len(headlines)), headlines):
-    with column:
+with display.tiles():
+    for headline in headlines:
         display.metric(headline, context.currency, compared_with=formatting.month_label(before),
                        trend=period[headline.key])
 
@@ -44,7 +44,7 @@ with left:
 with right:
     st.altair_chart(
         charts.trend(period, {"csat": "CSAT", "response_rate": "Response rate"}, value_format=".0%",
-                     title="Customer satisfaction and survey response rate by month"),
+                     title="CSAT and response rate"),
         width="stretch",
     )
 st.altair_chart(

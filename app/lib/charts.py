@@ -9,12 +9,16 @@ GAIN_COLOURS = {"New": "#2e7d32", "Expansion": "#66bb6a", "Reactivation": "#26a6
 LOSS_COLOURS = {"Contraction": "#ffa726", "Churn": "#e53935"}
 MOVEMENT_COLOURS = {**GAIN_COLOURS, **LOSS_COLOURS}
 STEP_COLOURS = {"total": "#1e88e5", "fx": "#9e9e9e", "gain": "#43a047", "loss": "#e53935"}
-MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=-45, title=None)
+MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=-45, title=None, labelFlush=False)
 # Distinct, colour-blind-friendly line colours (Okabe-Ito).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 COUNT_FORMAT = ",.0f"
 TIER_COLOURS = ["#e53935", "#fb8c00", "#43a047"]
 NPS_COLOURS = {"Promoters": "#43a047", "Passives": "#bdbdbd", "Detractors": "#e53935"}
+# Drawn as SVG whatever the data size (Streamlit switches large charts to canvas): text stays text, so a browser
+# test can see a label that is cut or runs into another.
+SVG = {"embedOptions": {"renderer": "svg"}}
+NARROW = 720  # px of chart width below which a waterfall's step names no longer fit side by side
 
 
 def _month_label(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -58,6 +62,8 @@ def trend(
     long = _month(frame)[["month", *series]].melt("month", var_name="column", value_name="value")
     long["series"] = long["column"].map(series)
     long = long.dropna(subset=["value"])
+    columns = legend_columns(pd.Series(list(series.values())), width=250)
+    legend_rows = -(-len(series) // columns)
     base = alt.Chart(long).encode(
         x=alt.X("month:T", axis=MONTH_AXIS),
         y=alt.Y("value:Q", axis=alt.Axis(format=value_format, title=None), scale=alt.Scale(zero=zero)),
@@ -66,7 +72,7 @@ def trend(
             title=None,
             sort=list(series.values()),
             scale=alt.Scale(range=colours or PALETTE),
-            legend=alt.Legend(orient="top"),
+            legend=alt.Legend(orient="top", columns=columns, labelLimit=0),
         ),
         tooltip=[
             alt.Tooltip("month:T", format="%b %Y", title="Month"),
@@ -80,7 +86,7 @@ def trend(
         chart = chart + rule.mark_rule(strokeDash=[4, 4], color="#757575").encode(y="value:Q") + rule.mark_text(
             align="left", dx=4, dy=-6, color="#616161"
         ).encode(y="value:Q", text="label:N", x=alt.value(0))
-    return chart.properties(title=title, height=height)
+    return chart.properties(usermeta=SVG, title=title, height=height + 20 * (legend_rows - 1))
 
 
 def mrr_area(frame: pd.DataFrame, currency: str, title: str = "MRR by month") -> alt.Chart:
@@ -97,7 +103,7 @@ def mrr_area(frame: pd.DataFrame, currency: str, title: str = "MRR by month") ->
                 alt.Tooltip("active_customers:Q", format=",", title="Active customers"),
             ],
         )
-        .properties(title=title, height=280)
+        .properties(usermeta=SVG, title=title, height=280)
     )
 
 
@@ -125,7 +131,7 @@ def stacked_movements(long: pd.DataFrame, currency: str) -> alt.Chart:
                 alt.Tooltip("mrr:Q", format=money_tooltip_format(currency), title="MRR"),
             ],
         )
-        .properties(title="MRR gained (above zero) and lost (below zero) each month", height=340)
+        .properties(usermeta=SVG, title="MRR gained (above zero) and lost (below zero) each month", height=340)
     )
 
 
@@ -136,7 +142,12 @@ def waterfall(steps: pd.DataFrame, currency: str, title: str, axis_range: tuple[
         alt.Chart(steps)
         .mark_bar(size=42, clip=True)
         .encode(
-            x=alt.X("step:N", sort=order, axis=alt.Axis(title=None, labelAngle=0, labelOverlap=False)),
+            x=alt.X("step:N", sort=order, axis=alt.Axis(
+                title=None, labelOverlap=False, labelPadding=6, labelFlush=False,
+                # two words on two lines, and a smaller font on a narrow page, so that neighbours never touch
+                labelAngle=0, labelExpr="split(datum.label, ' ')",
+                labelFontSize={"expr": f"width < {NARROW} ? 9.5 : 11"},
+            )),
             y=alt.Y(
                 "start:Q",
                 axis=alt.Axis(format=money_axis_format(currency), title=None),
@@ -165,7 +176,7 @@ def waterfall(steps: pd.DataFrame, currency: str, title: str, axis_range: tuple[
         )
         .transform_calculate(top="max(datum.start, datum.end)")
     )
-    return (bars + labels).properties(title=title, height=340)
+    return (bars + labels).properties(usermeta=SVG, title=title, height=340)
 
 
 def bars(
@@ -176,11 +187,13 @@ def bars(
         alt.Chart(frame)
         .mark_bar(color=colour)
         .encode(
-            y=alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=260)),
-            x=alt.X(f"{value}:Q", axis=alt.Axis(format=value_format, title=None)),
+            y=alt.Y(f"{category}:N", sort="-x", title=None,
+                    axis=alt.Axis(labelOverlap=False, labelLimit=0, labelFlush=False)),
+            x=alt.X(f"{value}:Q", axis=alt.Axis(format=value_format, title=None,
+                                                tickMinStep=1 if value_format == COUNT_FORMAT else alt.Undefined)),
             tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", format=value_format)],
         )
-        .properties(title=title, height=max(160, 30 * len(frame)))
+        .properties(usermeta=SVG, title=title, height=max(160, 30 * len(frame)))
     )
 
 
@@ -195,6 +208,8 @@ def stacked_by_month(
 ) -> alt.Chart:
     """Bars per month stacked by a category (colours fixed by `colours`, else a palette)."""
     labelled, months = _month_label(frame)
+    columns = legend_columns(frame[category])
+    legend_rows = -(-frame[category].nunique() // columns)
     scale = (
         alt.Scale(domain=list(colours), range=list(colours.values())) if colours else alt.Scale(range=PALETTE)
     )
@@ -209,7 +224,7 @@ def stacked_by_month(
                 title=None,
                 sort=list(colours) if colours else "ascending",
                 scale=scale,
-                legend=alt.Legend(orient="bottom", columns=4, labelLimit=200),
+                legend=alt.Legend(orient="bottom", columns=columns, labelLimit=0),
             ),
             order=alt.Order("stack_order:Q"),
             tooltip=[
@@ -219,8 +234,15 @@ def stacked_by_month(
             ],
         )
         .transform_calculate(stack_order=_stack_order(category, colours))
-        .properties(title=title, height=320)
+        # the legend's rows come out of the chart's height: add them, so the bars keep theirs
+        .properties(usermeta=SVG, title=title, height=300 + 20 * legend_rows)
     )
+
+
+def legend_columns(names: pd.Series, width: int = 480) -> int:
+    """How many legend columns fit in `width` px (a narrow page's chart) without cutting the longest name."""
+    longest = max((len(str(name)) for name in names.dropna().unique()), default=1)
+    return max(1, min(4, width // (7 * longest + 30)))
 
 
 def _stack_order(category: str, colours: dict[str, str] | None) -> str:
@@ -241,7 +263,8 @@ def heatmap(
     low, high = domain
     base = alt.Chart(cohorts).encode(
         x=alt.X("months_since_start:O", title="Months since first payment", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("cohort:O", title="Cohort (first paying month)", sort=order, axis=alt.Axis(labelOverlap=False)),
+        y=alt.Y("cohort:O", title="Cohort (first paying month)", sort=order,
+                axis=alt.Axis(labelOverlap=False, labelFlush=False)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
@@ -258,11 +281,13 @@ def heatmap(
             alt.Tooltip("retained_customers:Q", format=",", title="Still paying"),
         ],
     )
-    text = base.mark_text(fontSize=9).encode(
+    ages = max(1, int(cohorts["months_since_start"].max()) + 1)
+    # a cell's value only where the cells are wide enough to hold it (on a narrow page the colour says it)
+    text = base.mark_text(fontSize=9, opacity={"expr": f"width / {ages} >= 26 ? 1 : 0"}).encode(
         text=alt.Text(f"{value}:Q", format=".0%"),
         color=alt.condition(f"datum.{value} > {low + 0.55 * (high - low)}", alt.value("white"), alt.value("#212121")),
     )
-    return (cells + text).properties(title=title, height=max(240, 22 * len(order)))
+    return (cells + text).properties(usermeta=SVG, title=title, height=max(240, 22 * len(order)))
 
 
 def retention_by_age(frame: pd.DataFrame) -> alt.Chart:
@@ -284,7 +309,7 @@ def retention_by_age(frame: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("retention:Q", format=".1%"),
             ],
         )
-        .properties(title="Average retention of the cohorts shown, by age", height=280)
+        .properties(usermeta=SVG, title="Average retention of the cohorts shown, by age", height=280)
     )
 
 
@@ -315,7 +340,7 @@ def survival(long: pd.DataFrame, title: str) -> alt.Chart:
                 alt.Tooltip("survival:Q", format=".1%", title="Never churned"),
             ],
         )
-        .properties(title=title, height=320)
+        .properties(usermeta=SVG, title=title, height=320)
     )
 
 
@@ -333,11 +358,11 @@ def ranges(frame: pd.DataFrame, currency: str, title: str) -> alt.Chart:
         alt.Tooltip("p90:Q", format=tip, title="90th percentile"),
     ]
     base = alt.Chart(frame).encode(
-        y=alt.Y("segment:N", title=None, axis=alt.Axis(labelOverlap=False)), tooltip=tooltip
+        y=alt.Y("segment:N", title=None, axis=alt.Axis(labelOverlap=False, labelFlush=False)), tooltip=tooltip
     )
     whisker = base.mark_rule(strokeWidth=2, color="#90caf9").encode(
         x=alt.X("p10:Q", axis=alt.Axis(format=money, title="Predicted lifetime value per customer")), x2="p90:Q"
     )
     box = base.mark_bar(size=18, color="#1e88e5").encode(x="p25:Q", x2="p75:Q")
     median = base.mark_tick(color="white", size=18, thickness=3).encode(x="median_cltv:Q")
-    return (whisker + box + median).properties(title=title, height=max(140, 48 * len(frame)))
+    return (whisker + box + median).properties(usermeta=SVG, title=title, height=max(140, 48 * len(frame)))

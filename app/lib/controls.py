@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 
 from lib import data
-from lib.formatting import markdown_text, month_label
+from lib.formatting import category, markdown_text, month_label
 from lib.warehouse import WarehouseId
 
 DEFAULT_MONTHS_SHOWN = 24
@@ -43,7 +43,7 @@ class Context:
         """`All customers` or `Segment: smb`."""
         if self.dimension == "all":
             return DIMENSION_LABELS["all"]
-        return f"{DIMENSION_LABELS[self.dimension]}: {self.value}"
+        return f"{DIMENSION_LABELS[self.dimension]}: {category(self.value)}"
 
     @property
     def filter_caption(self) -> str:
@@ -132,6 +132,7 @@ def _customer_filter(warehouse: WarehouseId) -> tuple[str, str]:
     value = st.selectbox(
         DIMENSION_LABELS[dimension],
         values[dimension],
+        format_func=category,
         key=f"dimension_value:{dimension}:{'|'.join(values[dimension])}",
     )
     return dimension, value

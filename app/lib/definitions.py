@@ -15,7 +15,7 @@ DEFINITIONS: dict[str, str] = {
     "net_revenue_churn_rate": "Net revenue churn: MRR lost to churn and downgrades minus MRR gained from "
     "upgrades, ÷ last month's MRR. Below 0 means upgrades more than made up for the losses (negative churn).",
     "nrr": "Net revenue retention: 1 − net revenue churn. The share of last month's MRR kept this month, "
-    "upgrades included; above 100% means the existing customers grew.",
+    "upgrades included; more than all of it means the existing customers grew.",
     "grr": "Gross revenue retention: 1 − gross revenue churn. The share of last month's MRR kept, upgrades "
     "not counted.",
     "quick_ratio": "Quick ratio: MRR gained (new + reactivation + expansion) ÷ MRR lost (churn + contraction). "
@@ -32,7 +32,7 @@ DEFINITIONS: dict[str, str] = {
     "logo_retention": "Logo retention: the share of a cohort's customers still paying N months after their first "
     "paying month.",
     "revenue_retention": "Revenue retention: a cohort's MRR N months on ÷ its MRR in its first month (at the "
-    "same exchange rates); above 100% when upgrades outweigh losses.",
+    "same exchange rates); more than its first month's when upgrades outweigh losses.",
     "reactivation_rate": "Reactivation rate: former customers who came back this month ÷ all former customers "
     "(churned earlier and not back yet).",
     "win_back": "Win-back within n months: of the customers who churned in a month, the share who came back "
@@ -67,6 +67,19 @@ SIGNALS: dict[str, str] = {
     "complaints_rising": "More complaints than before, or a complaint open for over a week",
     "payment_failing": "A recent card payment failed and has not been paid since",
     "email_disengaged": "Stopped opening or clicking our emails",
+}
+
+
+# The same signs in a few words, where a chart has room for no more.
+SIGNALS_SHORT: dict[str, str] = {
+    "inactive": "No activity for 30 days",
+    "usage_drop": "Activity fell sharply",
+    "spend_decline": "Pays or buys less",
+    "survey_silence": "Ignored 2 surveys",
+    "detractor": "Unhappy survey answer",
+    "complaints_rising": "Complaints rising or open",
+    "payment_failing": "Card payment failing",
+    "email_disengaged": "Ignores our emails",
 }
 
 

@@ -1,4 +1,4 @@
-"""Small layout helpers shared by pages: a headline metric card with its definition, change and trend."""
+"""Small layout helpers shared by pages: rows of metric tiles with their definition, change and trend."""
 
 from __future__ import annotations
 
@@ -8,6 +8,15 @@ import streamlit as st
 from lib import formatting
 from lib.definitions import define
 from lib.figures import BenchmarkPoint, Headline
+
+
+TILE_WIDTH = 230  # px: the narrowest tile that shows a label of about 30 characters and a money figure whole
+
+
+def tiles() -> "st.delta_generator.DeltaGenerator":
+    """A row of metric tiles that wraps onto the next line when the page is too narrow for them all, so that no
+    label or figure is ever cut (columns would squeeze them instead). Use as `with display.tiles(): ...`."""
+    return st.container(horizontal=True, wrap=True, gap="small")
 
 
 def value_text(kind: str, value: float | None, currency: str) -> str:
@@ -59,6 +68,7 @@ def metric(
         delta_description=f"vs {compared_with}" if change is not None else None,
         help=define(headline.key),
         border=True,
+        width=TILE_WIDTH if trend is None else "stretch",
         chart_data=None if trend is None else trend.dropna().astype(float).tolist(),
         chart_type="area" if headline.kind in ("money", "count") else "line",
     )
@@ -66,7 +76,7 @@ def metric(
 
 def simple_metric(label: str, value: str, *, figure: str = "", help_text: str | None = None) -> None:
     """A bordered metric with no change."""
-    st.metric(label, value, help=help_text or define(figure) or None, border=True)
+    st.metric(label, value, help=help_text or define(figure) or None, border=True, width="stretch")
 
 
 def reference_point(point: BenchmarkPoint) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import re
+
 import numpy as np
 import pandas as pd
 
-from lib.formatting import is_missing
+from lib.formatting import category, is_missing, percent
 
 
 @dataclass(frozen=True)
@@ -181,11 +183,13 @@ def waterfall_axis(steps: pd.DataFrame) -> tuple[float, float]:
 
 
 def month_summary(row: pd.Series) -> dict[str, float]:
-    """MRR gained, lost and the net change from last month's MRR (exchange-rate effect included)."""
+    """MRR gained, lost, the exchange-rate effect, and the net change from last month's MRR, which is
+    gained − lost + exchange-rate effect (the identity of docs/metrics.md)."""
     gained = sum(float(row[column]) for column, _, sign in MOVEMENTS if sign > 0)
     lost = sum(float(row[column]) for column, _, sign in MOVEMENTS if sign < 0)
-    last_month = float(row["opening_mrr"]) - float(row["fx_adjustment_mrr"])
-    return {"gained": gained, "lost": lost, "net_change": float(row["mrr"]) - last_month}
+    fx = float(row["fx_adjustment_mrr"])
+    last_month = float(row["opening_mrr"]) - fx
+    return {"gained": gained, "lost": lost, "fx": fx, "net_change": float(row["mrr"]) - last_month}
 
 
 @dataclass(frozen=True)
@@ -205,15 +209,42 @@ MOVER_COLUMNS = {
 
 def split_movers(frame: pd.DataFrame) -> Movers:
     """Gains (largest first) and losses (largest first) as two tables."""
-    readable = frame.assign(churn_type=frame["churn_type"].fillna("")).rename(columns=MOVER_COLUMNS)
+    readable = frame.assign(
+        movement=frame["movement"].map(lambda code: MOVEMENT_WORDS.get(code, category(code))),
+        churn_type=frame["churn_type"].map(lambda code: "" if is_missing(code) else CHURN_TYPE_WORDS.get(
+            code, category(code))),
+        segment=frame["segment"].map(category),
+        plan_interval=frame["plan_interval"].map(category),
+    ).rename(columns=MOVER_COLUMNS)
     gains = readable.loc[readable["Change"] > 0].sort_values("Change", ascending=False).drop(columns=["Churn type"])
     losses = readable.loc[readable["Change"] < 0].sort_values("Change")
     return Movers(gains.reset_index(drop=True), losses.reset_index(drop=True))
 
 
+# The two reasons a reader could take for one (docs/metrics.md, "Voluntary and involuntary churn").
+REASON_WORDS = {
+    "unspecified": "Cancelled, no reason given",
+    "unknown": "Stopped paying, never cancelled",
+    "payment_failed": "Payment failed (involuntary)",
+}
+REASONS_NOTE = (
+    "\"Cancelled, no reason given\": the customer cancelled without saying why. \"Stopped paying, never "
+    "cancelled\": billing simply stopped with no cancellation on record, so no reason can exist. \"Payment "
+    "failed\" is involuntary churn; every other reason is the customer's choice."
+)
+MOVEMENT_WORDS = {"churn": "Churned", "contraction": "Pays less", "expansion": "Pays more", "new": "New",
+                  "reactivation": "Came back"}
+CHURN_TYPE_WORDS = {"unknown": "No cancellation"}
+
+
+def reason_label(reason: object) -> str:
+    """A churn reason code in words; `unspecified` and `unknown` spelled out so they cannot be confused."""
+    return REASON_WORDS.get(str(reason), category(reason))
+
+
 def readable_reasons(frame: pd.DataFrame) -> pd.DataFrame:
-    """Churn reason codes in words (too_expensive → too expensive)."""
-    return frame.assign(churn_reason=frame["churn_reason"].str.replace("_", " "))
+    """Churn reason codes in words (too_expensive → Too expensive)."""
+    return frame.assign(churn_reason=frame["churn_reason"].map(reason_label))
 
 
 def totals_by(frame: pd.DataFrame, category: str, value: str) -> pd.DataFrame:
@@ -232,13 +263,12 @@ class BenchmarkPoint:
 
 def benchmark_points(frame: pd.DataFrame, metric: str) -> list[BenchmarkPoint]:
     """The reference points of one mart column (seed reference.churn_benchmarks), in words."""
-    from lib.formatting import percent, score
+    from lib.formatting import score
 
     points = []
     for row in frame.loc[frame["metric"] == metric].itertuples():
         if row.unit == "fraction":
-            decimals = 0 if float(row.low_value) * 100 == round(float(row.low_value) * 100) else 1
-            low, high = percent(row.low_value, decimals=decimals), percent(row.high_value, decimals=decimals)
+            low, high = percent(row.low_value), percent(row.high_value)
         else:
             low, high = score(row.low_value, decimals=0), score(row.high_value, decimals=0)
         figure = low if low == high else f"{low}–{high}"
@@ -304,6 +334,43 @@ def latest_known(frame: pd.DataFrame, column: str) -> tuple[date | None, float |
     return pd.Timestamp(last["month"]).date(), float(last[column])
 
 
+WIN_BACK_WINDOWS = (3, 6, 12)
+
+
+@dataclass(frozen=True)
+class WinBack:
+    """Win-back within 3, 6 and 12 months of the same churned customers, so the three can be compared."""
+
+    first: date | None
+    last: date | None
+    churned: int
+    shares: dict[int, float | None]  # window in months -> share won back (None when not known for these months)
+
+
+def comparable_win_back(frame: pd.DataFrame) -> WinBack:
+    """Win-back of the customers who left in the months of `frame` whose longest known window is complete.
+
+    The latest month known for 3 months is more recent than the latest known for 12, so showing each window's
+    latest month compares different customers (and 12 months can then read lower than 6). Here every window is
+    measured on the same months: those for which the longest window known in the period is complete, each
+    month weighted by its churned customers.
+    """
+    for longest in reversed(WIN_BACK_WINDOWS):
+        months = frame.loc[frame[f"win_back_{longest}m"].notna() & (frame["churned_customers"] > 0)]
+        if len(months):
+            break
+    else:
+        return WinBack(None, None, 0, {window: None for window in WIN_BACK_WINDOWS})
+    churned = months["churned_customers"].astype(float)
+    shares = {
+        window: float((months[f"win_back_{window}m"].astype(float) * churned).sum() / churned.sum())
+        if window <= longest else None
+        for window in WIN_BACK_WINDOWS
+    }
+    first, last = (pd.Timestamp(month).date() for month in (months["month"].min(), months["month"].max()))
+    return WinBack(first, last, int(churned.sum()), shares)
+
+
 def survival_long(frame: pd.DataFrame) -> pd.DataFrame:
     """Observed, fitted and projected survival by renewal as one long frame for a line chart."""
     x = ["periods_since_start", "months_since_start"]
@@ -330,8 +397,8 @@ def of_dimension(frame: pd.DataFrame, dimension: str, value: str) -> pd.DataFram
 
 
 def segment_label(segment: str) -> str:
-    """`all` as `All customers`, a segment as itself."""
-    return "All customers" if segment == "all" else segment.replace("_", " ")
+    """`all` as `All customers`, a segment in words as on every page (`mid_market` → `Mid-market`)."""
+    return category(segment)
 
 
 def simple_cltv_by_segment(frame: pd.DataFrame, month: date) -> pd.DataFrame:
@@ -373,14 +440,14 @@ def mrr_by_model_sentence(sources: pd.DataFrame) -> str:
         return ""
     share = {row.sbg_fit_source: float(row.current_mrr) / total for row in sources.itertuples()}
     parts = [
-        f"{share.get('segment_interval', 0.0):.0%} of current MRR is valued with a model of the customers' own "
+        f"{percent(share.get('segment_interval', 0.0))} of current MRR is valued with a model of the customers' own "
         "segment and billing interval",
-        f"{share.get('interval', 0.0):.0%} with the model of all customers on the same billing interval",
-        f"{share.get('constant_churn', 0.0):.0%} with a flat churn rate per renewal (too little history for more)",
+        f"{percent(share.get('interval', 0.0))} with the model of all customers on the same billing interval",
+        f"{percent(share.get('constant_churn', 0.0))} with a flat churn rate per renewal (too little history for more)",
     ]
     missing = float(sources["mrr_without_prediction"].sum()) / total
     lead = "Every paying customer has a predicted value: " if missing == 0 else (
-        f"{missing:.0%} of current MRR has no predicted value; of the rest, ")
+        f"{percent(missing)} of current MRR has no predicted value; of the rest, ")
     return lead + "; ".join(parts) + "."
 
 
@@ -421,7 +488,7 @@ def fit_summary(curve: pd.DataFrame) -> str:
         text = (f"Too little history for a retention model: a flat churn rate per {word}, measured on "
                 f"{interval_name(months)} customers, is used.")
     if first_churn is not None:
-        text += f" A new customer has a {first_churn:.0%} chance of leaving at their first renewal"
+        text += f" A new customer has a {percent(first_churn)} chance of leaving at their first renewal"
         text += "; those who stay become less likely to leave." if source != "constant_churn" else "."
     return text + f" One step on the chart is one renewal opportunity (one {word}); dashed: projection."
 
@@ -439,9 +506,16 @@ def holdout_sentences(quality: pd.DataFrame) -> list[str]:
         sentences.append(
             f"{name.capitalize()} plans: refitted on the data as they stood a year ago, the model expected how many of "
             f"the {int(row.holdout_customers):,} customers then would still be with us at {steps} since; it was off "
-            f"by {miss:,.1f} customers on average ({miss / int(row.holdout_customers):.1%} of them)."
+            f"by {miss:,.1f} customers on average ({percent(miss / int(row.holdout_customers))} of them)."
         )
     return sentences
+
+
+def model_note(note: object) -> str:
+    """Why a group has no model of its own, with the group's codes in words (`'mid_market'` → `Mid-market`)."""
+    if is_missing(note):
+        return ""
+    return re.sub(r"'([a-z0-9_]+)'", lambda code: category(code.group(1)), str(note))
 
 
 def fit_quality_table(quality: pd.DataFrame) -> pd.DataFrame:
@@ -459,12 +533,12 @@ def fit_quality_table(quality: pd.DataFrame) -> pd.DataFrame:
         "Churned so far": quality["churned_customers"].astype("Int64"),
         "Longest history (renewals)": quality["periods_observed"].astype("Int64"),
         "Model used": quality["fit_source"].map(MODEL_WORDS).fillna(quality["fit_source"]),
-        "Chance of leaving at the first renewal": 100 * quality["period_churn_rate"].astype(float),
+        "Chance of leaving at the first renewal": quality["period_churn_rate"].map(percent),
         "Churn falls with tenure": quality["likelihood_ratio"].map(falls),
         "Year-ago check: customers followed": followed,
         "Year-ago check: average miss (customers)": miss,
-        "Year-ago check: miss as a share": 100 * miss / followed.astype(float).where(followed > 0),
-        "Why this model": quality["fit_note"].fillna(""),
+        "Year-ago check: miss as a share": (miss / followed.astype(float).where(followed > 0)).map(percent),
+        "Why this model": quality["fit_note"].map(model_note),
     })
 
 
@@ -479,17 +553,18 @@ def quarantine_counts(frame: pd.DataFrame) -> pd.DataFrame:
 def quarantine_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Quarantine counts with readable names; the share in percent of the table's raw rows."""
     return pd.DataFrame({
-        "Table": frame["table_name"],
-        "Reason": frame["reason"].fillna("").str.replace("_", " "),
+        "Table": frame["table_name"].map(category),
+        "Reason": frame["reason"].fillna("").map(category),
         "Rows": frame["row_count"],
-        "Share of the table": 100 * frame["share_of_raw_rows"].astype(float),
+        "Share of the table": frame["share_of_raw_rows"].map(percent),
     })
 
 
 def readable_quarantine(frame: pd.DataFrame) -> pd.DataFrame:
     """Quarantine counts with a `table: reason` label for charts."""
     labelled = frame.copy()
-    labelled["table_and_reason"] = labelled["table_name"] + ": " + labelled["reason"].fillna("").str.replace("_", " ")
+    labelled["table_and_reason"] = (labelled["table_name"].map(category) + ": "
+                                    + labelled["reason"].fillna("").str.replace("_", " "))
     return labelled
 
 
@@ -501,7 +576,6 @@ def build_details(info: dict[str, object]) -> pd.DataFrame:
         "raw_path": "Raw data read from",
         "raw_format": "Raw format",
         "reporting_currency": "Reporting currency",
-        "package_name": "dbt project",
         "package_version": "Package version",
         "dbt_version": "dbt version",
         "target_type": "Database",
@@ -526,28 +600,45 @@ def rows_per_table(frame: pd.DataFrame) -> pd.DataFrame:
 TIER_ORDER = ("high", "medium", "low")
 
 
+NO_SIGN = "No single warning sign"
+
+
 def reasons_in_words(signals: str | None) -> str:
     """`inactive, detractor` → `No product activity for 30 days or more; Latest survey answer was unhappy ...`."""
     from lib.definitions import signal_label
 
     if not signals or is_missing(signals):
-        return "No warning sign fires"
+        return NO_SIGN
     return "; ".join(signal_label(code.strip()) for code in str(signals).split(",") if code.strip())
 
 
+def why_at_risk(row: pd.Series) -> str:
+    """Why a customer is on the list: the warning signs in words, or, when none fires but the risk model still
+    scores the customer above low, what that score rests on (their product activity and how similar customers
+    behaved), so that a medium-risk row never reads as if nothing were wrong."""
+    reasons = reasons_in_words(row.get("signals"))
+    if reasons != NO_SIGN or row.get("risk_tier") == "low":
+        return reasons
+    last, before = row.get("activity_last_30d"), row.get("activity_prev_30d")
+    activity = "" if is_missing(last) or is_missing(before) else (
+        f" ({int(last)} in the last 30 days, {int(before)} in the 30 before)")
+    return (f"{NO_SIGN}: the risk model rates the customer's product activity{activity} as that of customers "
+            "who often left within 3 months")
+
+
 def at_risk_view(frame: pd.DataFrame) -> pd.DataFrame:
-    """The health list as a customer-success lead reads it: reasons in words, readable column names."""
-    labels = frame["signals"].map(reasons_in_words) if len(frame) else pd.Series([], dtype=str)
+    """The health list as a customer-success lead reads it: reasons in words, readable column names and values."""
+    why = frame.apply(why_at_risk, axis=1) if len(frame) else pd.Series([], dtype=str)
     return pd.DataFrame({
         "Customer": frame["customer_id"],
-        "Risk": frame["risk_tier"],
+        "Risk": frame["risk_tier"].map(category),
         "Risk score": frame["risk_score"],
         "MRR at risk": frame["current_mrr"],
-        "Why": labels,
+        "Why": why,
         "Days since last activity": frame["days_since_last_activity"],
-        "Activity change (30 days)": frame["activity_change_pct"],
-        "Segment": frame["segment"],
-        "Plan": frame["plan_interval"],
+        "Activity change (30 days)": frame["activity_change_pct"].map(lambda change: percent(change, signed=True)),
+        "Segment": frame["segment"].map(category),
+        "Plan": frame["plan_interval"].map(category),
         "Country": frame["country"],
         "Months as customer": frame["tenure_months"],
     })
@@ -555,7 +646,7 @@ def at_risk_view(frame: pd.DataFrame) -> pd.DataFrame:
 
 def at_risk_export(frame: pd.DataFrame) -> str:
     """The CSV for a CRM import: one row per customer, codes and words, largest MRR at risk first."""
-    export = frame.assign(reasons=frame["signals"].map(reasons_in_words) if len(frame) else "")
+    export = frame.assign(reasons=frame.apply(why_at_risk, axis=1) if len(frame) else "")
     columns = [
         "customer_id", "as_of_date", "risk_tier", "risk_score", "current_mrr", "signals", "reasons",
         "days_since_last_activity", "activity_last_30d", "activity_prev_30d", "activity_change_pct",
@@ -580,15 +671,15 @@ def tier_summary(totals: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 
 def signal_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """How many customers of the list each signal fires for, and their MRR, largest first."""
-    from lib.definitions import signal_label
+    """How many customers of the list each signal fires for, and their MRR, largest first (signs in a few words)."""
+    from lib.definitions import SIGNALS_SHORT, signal_label
 
     exploded = frame.assign(signal=frame["signals"].fillna("").str.split(", ")).explode("signal")
     exploded = exploded.loc[exploded["signal"].fillna("") != ""]
     grouped = exploded.groupby("signal", as_index=False).agg(
         customers=("customer_id", "count"), mrr=("current_mrr", "sum")
     )
-    grouped["reason"] = grouped["signal"].map(signal_label)
+    grouped["reason"] = grouped["signal"].map(lambda code: SIGNALS_SHORT.get(code, signal_label(code)))
     return grouped.sort_values("mrr", ascending=False).reset_index(drop=True)
 
 

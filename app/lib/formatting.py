@@ -40,19 +40,42 @@ def money(value: Number, currency: str = "USD", *, decimals: int = 0, signed: bo
     return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
 
 
-def percent(value: Number, *, decimals: int = 2, signed: bool = False) -> str:
-    """A fraction as a percentage: 0.0306 → `3.06%`."""
+def rate_decimals(share: float) -> int:
+    """The one precision of a rate in percent: one decimal, two below 1 % (where one would hide the figure)."""
+    return 2 if round(abs(share), 2) < 1 else 1
+
+
+def percent(value: Number, *, signed: bool = False) -> str:
+    """A fraction as a percentage, one decimal (two below 1 %): 0.1599 → `16.0%`, 0.0031 → `0.31%`."""
     if is_missing(value):
         return DASH
     share = 100 * float(value)  # type: ignore[arg-type]
+    decimals = rate_decimals(share)
     return f"{share:+.{decimals}f}%" if signed else f"{share:.{decimals}f}%"
 
 
-def points(value: Number, *, decimals: int = 2) -> str:
-    """A change of a rate in percentage points: 0.0012 → `+0.12 pp`."""
+def points(value: Number) -> str:
+    """A change of a rate in percentage points, at the precision of rates: 0.012 → `+1.2 pp`, 0.0012 → `+0.12 pp`."""
     if is_missing(value):
         return DASH
-    return f"{100 * float(value):+.{decimals}f} pp"  # type: ignore[arg-type]
+    change = 100 * float(value)  # type: ignore[arg-type]
+    return f"{change:+.{rate_decimals(change)}f} pp"
+
+
+# Words for category values whose code is not readable by replacing underscores (`smb` → `SMB`).
+CATEGORY_WORDS = {"smb": "SMB", "mid_market": "Mid-market", "all": "All customers"}
+
+
+def category(value: object) -> str:
+    """A category code from data as a reader sees it, the same on every page: `mid_market` → `Mid-market`,
+    `paid_search` → `Paid search`, `DE` → `DE` (codes in capitals stay as they are)."""
+    if is_missing(value):
+        return DASH
+    text = str(value)
+    if text in CATEGORY_WORDS:
+        return CATEGORY_WORDS[text]
+    words = text.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def count(value: Number) -> str:

@@ -9,6 +9,7 @@ database has it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import streamlit as st
 
 from churn_warehouse.quality.run_log import DATA_QUALITY_RUNS_COLUMNS, log_path_for, read_runs, run_rows
 from lib import data
-from lib.formatting import markdown_code
+from lib.formatting import category, markdown_code
 from lib.warehouse import POSTGRES, REPO_DIR, WarehouseId
 
 DEFAULT_DATA_DOCS = REPO_DIR / "build" / "data_docs" / "index.html"
@@ -72,7 +73,8 @@ def validation_runs(warehouse: WarehouseId) -> Runs:
                     "newest first", docs_path)
     fallback_docs = DEFAULT_DATA_DOCS if DEFAULT_DATA_DOCS.is_file() else None
     if data.has(warehouse, "marts.data_quality_runs"):
-        return Runs(data.data_quality_runs(warehouse), "`marts.data_quality_runs`: the runs up to this build, newest first",
+        return Runs(data.data_quality_runs(warehouse), "the warehouse's record of validation runs: those up to this "
+                    "build, newest first",
                     fallback_docs)
     return Runs(None, "", fallback_docs)
 
@@ -81,14 +83,29 @@ def no_runs_message(warehouse: WarehouseId) -> str:
     """What the page says when no validation run is recorded for the warehouse it reads."""
     if warehouse.engine == POSTGRES:
         return (
-            "No validation run is recorded in this PostgreSQL database: it has no table `marts.data_quality_runs`. "
-            "The table appears when a build that runs the data-quality checks (Great Expectations) publishes "
+            "No validation run is recorded in this PostgreSQL database yet. "
+            "The record appears when a build that runs the data-quality checks (Great Expectations) publishes "
             "into it; the marts themselves are shown as they are."
         )
     return (
         "No validation run has been logged for this warehouse yet. The log appears after a build that runs the "
         "data-quality checks (Great Expectations), e.g. `scripts/demo.sh`."
     )
+
+
+STAGE_WORDS = {"raw": "Raw data", "dbt": "Build", "marts": "Built figures", "publish": "Publishing"}
+
+
+def open_data_docs_command(index: Path) -> str:
+    """A command that opens Data Docs in the default browser of the machine that holds them (any OS)."""
+    return f'python -m webbrowser "{index.as_uri()}"'
+
+
+def in_words(text: object) -> str:
+    """A check's name or finding with its codes in words: `marts.mrr_monthly` → `mrr monthly`,
+    `support_tickets` → `support tickets` (the exact names are in Data Docs and the run log)."""
+    plain = re.sub(r"\b(?:marts|raw|staging|reference)\.", "", "" if text is None or text != text else str(text))
+    return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda code: code.group(0).replace("_", " "), plain)
 
 
 def run_summary(steps: pd.DataFrame) -> pd.DataFrame:
@@ -121,6 +138,12 @@ def latest_findings(steps: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["Stage", "Check", "Status", "Findings"])
     latest = steps.loc[steps["run_started_at"] == steps["run_started_at"].max()]
     findings = latest.loc[latest["suite_status"].isin(["failed", "warning"])]
+    findings = findings.assign(
+        stage=findings["stage"].map(lambda stage: STAGE_WORDS.get(stage, in_words(stage))),
+        suite_name=findings["suite_name"].map(lambda name: category(in_words(name))),
+        suite_status=findings["suite_status"].map(category),
+        failed_expectations=findings["failed_expectations"].map(in_words),
+    )
     return findings[["stage", "suite_name", "suite_status", "failed_expectations"]].rename(columns={
         "stage": "Stage", "suite_name": "Check", "suite_status": "Status", "failed_expectations": "Findings",
     }).reset_index(drop=True)

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -197,6 +198,11 @@ def test_mrr_movements_show_the_chosen_months_gains_and_losses(app, sample):
     assert_shows(shown["Came back"][0], row["reactivated_customers"], "count")
     last_month_mrr = row["opening_mrr"] - row["fx_adjustment_mrr"]
     assert_shows(shown["Net change in MRR"][0], row["mrr"] - last_month_mrr, "money")
+    # Gains minus losses equal the net change only with the exchange-rate step, so it is shown beside them.
+    assert_shows(shown["Exchange-rate effect"][0], row["fx_adjustment_mrr"], "money")
+    gained, lost, fx, net = (shown_money(shown[label][0]) for label in (
+        "MRR gained", "MRR lost", "Exchange-rate effect", "Net change in MRR"))
+    assert gained - lost + fx == pytest.approx(net, abs=2)  # each shown rounded to the dollar
     tables = [frame.value for frame in app.dataframe]
     gains, losses = tables[0], tables[1]
     assert (gains["Change"] > 0).all() and (losses["Change"] < 0).all()
@@ -235,11 +241,25 @@ def test_reactivation_shows_the_last_months_comebacks(app, sample):
     assert_shows(shown["Reactivation rate"][0], row["reactivation_rate"], "rate")
     assert_shows(shown["MRR won back this month"][0], row["reactivation_mrr"], "money")
     assert_shows(shown["Former customers"][0], row["former_customers"], "count")
-    latest_win_back = sample.query(
-        "select win_back_3m from marts.reactivation_monthly where win_back_3m is not null order by month desc limit 1"
+    # Every window is measured on the same churned customers (the months of the default period whose 12 months
+    # after are complete), so a longer window never reads lower, and the page says which customers they are.
+    months = [r["month"] for r in sample.query("select month from marts.reactivation_monthly order by month")]
+    same = one(
+        sample,
+        "select sum(churned_customers) as churned, min(month) as first, "
+        "sum(win_back_3m * churned_customers) / sum(churned_customers) as w3, "
+        "sum(win_back_6m * churned_customers) / sum(churned_customers) as w6, "
+        "sum(win_back_12m * churned_customers) / sum(churned_customers) as w12 "
+        "from marts.reactivation_monthly where win_back_12m is not null and churned_customers > 0 and month >= ?",
+        [months[max(0, len(months) - 24)]],
     )
-    if latest_win_back:
-        assert_shows(shown["Back within 3 months"][0], latest_win_back[0]["win_back_3m"], "rate")
+    assert same["churned"], "the sample has months whose 12-month win-back is known"
+    shares = [shown[f"Back within {n} months"][0] for n in (3, 6, 12)]
+    for text, expected in zip(shares, (same["w3"], same["w6"], same["w12"])):
+        assert_shows(text, expected, "rate")
+    assert shown_percent(shares[0]) <= shown_percent(shares[1]) <= shown_percent(shares[2])
+    assert any(f"{same['churned']:,} customers who left in {same['first']:%b %Y}" in text.value
+               for text in app.markdown)
 
 
 def test_lifetime_value_shows_simple_and_predicted_cltv(app, sample):
@@ -275,6 +295,8 @@ def test_at_risk_list_is_filtered_sorted_by_mrr_at_risk_and_spelled_out(app, sam
     assert listed["Customer"].tolist() == [row["customer_id"] for row in expected][: len(listed)]
     assert listed["MRR at risk"].is_monotonic_decreasing
     assert not listed["Why"].str.contains("_").any(), "reasons are in words, not codes"
+    assert not listed["Why"].str.contains("No warning sign fires").any(), "a listed customer is there for a reason"
+    assert not listed.loc[listed["Risk"] == "Medium", "Why"].eq("No single warning sign").any()
     assert len(app.download_button) == 1
 
     app.multiselect(key="risk_signals").set_value(["inactive"]).run()
@@ -327,6 +349,137 @@ def test_data_quality_shows_the_build_and_the_quarantine_counts(app, sample):
     assert_shows(shown["Raw rows read"][0], totals["raw_rows"], "count")
     as_of = one(sample, "select as_of_date from marts.build_info")["as_of_date"]
     assert shown["Data as of"][0] == f"{as_of:%d %b %Y}"
+
+
+def test_data_docs_come_with_the_command_that_opens_them_not_a_file_link(app, tmp_path, monkeypatch):
+    from lib import quality
+
+    index = tmp_path / "data_docs" / "index.html"
+    index.parent.mkdir()
+    index.write_text("<html></html>")
+    monkeypatch.setattr(quality, "DEFAULT_DATA_DOCS", index)  # the sample has no run log: the page falls back
+    open_page(app, "data_quality")
+    # A browser does not follow a file:// link from a page it was served over http.
+    assert not any("file:" in element.value for element in app.markdown)
+    assert [block.value for block in app.code if "webbrowser" in block.value] == [
+        f'python -m webbrowser "{index.as_uri()}"']
+
+
+# ------------------------------------------------------------------ what every page says, in one style
+
+
+def chart_texts(chart) -> list[str]:
+    """The titles of a Vega-Lite chart and the values it writes on axes, legends and tooltips (text fields)."""
+    import json
+
+    import pyarrow as pa
+
+    spec = json.loads(chart.proto.spec)
+    texts, fields = [], set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            title = node.get("title")
+            if isinstance(title, str):
+                texts.append(title)
+            elif isinstance(title, dict) and isinstance(title.get("text"), str):
+                texts.append(title["text"])
+            for channel, encoding in (node.get("encoding") or {}).items():
+                for item in encoding if isinstance(encoding, list) else [encoding]:
+                    if channel not in ("order", "detail") and isinstance(item, dict) and item.get("type") in (
+                            "nominal", "ordinal"):
+                        fields.add(item.get("field"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    for dataset in chart.proto.datasets:
+        frame = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+        for field in fields & set(frame.columns):
+            texts += [str(value) for value in frame[field].dropna().unique()]
+    return texts
+
+
+def page_texts(app: AppTest) -> dict[str, list[str]]:
+    """Every text a reader sees on the page, by where it is: prose, figures, hover help, tables, charts."""
+    unescape = lambda text: re.sub(r"\\(.)", r"\1", str(text))  # noqa: E731 (Markdown escapes of data text)
+    prose = [unescape(element.value) for kind in ("title", "header", "subheader", "markdown", "caption", "info",
+                                                  "warning", "success") for element in app.get(kind)]
+    prose += [element.label for element in app.get("expandable")] + [element.label for element in app.tabs]
+    figures = [text for metric in app.metric for text in (metric.label, metric.value, metric.delta) if text]
+    hover = [unescape(metric.help) for metric in app.metric if metric.help]
+    widgets = []
+    for kind in ("selectbox", "multiselect", "select_slider"):
+        for widget in app.get(kind):
+            widgets += [widget.label, *map(str, widget.options)]
+    tables = []
+    for frame in (element.value for element in app.dataframe):
+        tables += [str(column) for column in frame.columns]
+        for column in frame.columns:
+            if column != "Customer" and not pd.api.types.is_numeric_dtype(frame[column]) \
+                    and not pd.api.types.is_datetime64_any_dtype(frame[column]):
+                tables += [str(value) for value in frame[column].dropna()]
+    charts = [text for chart in app.get("vega_lite_chart") for text in chart_texts(chart)]
+    return {"prose": prose, "figures": figures, "hover": hover, "widgets": widgets, "tables": tables,
+            "charts": charts}
+
+
+RATE = re.compile(r"(?<![\w.,])([+-]?\d+(?:\.(\d+))?)\s?(%|pp\b)")
+JARGON = [
+    (re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"), "a snake_case code"),
+    (re.compile(r"\b(?:marts|reference|raw|staging)\.[a-z_]+"), "a table name"),
+    (re.compile(r"dbt var|dbt_project|\bvar\(", re.IGNORECASE), "a build setting's internal name"),
+    (re.compile(r"[αβ]|\balpha\b|\bbeta\b|\bsBG\b|shifted-beta", re.IGNORECASE), "a model parameter's name"),
+]
+
+
+def rate_precision_problems(texts: list[str]) -> list[str]:
+    """Percentages and percentage points written with another precision than one decimal (two below 1)."""
+    from lib.formatting import rate_decimals
+
+    problems = []
+    for text in texts:
+        for match in RATE.finditer(text):
+            decimals = len(match.group(2) or "")
+            if decimals != rate_decimals(float(match.group(1))):
+                problems.append(f"{match.group(0)!r} in {text[:120]!r}")
+    return problems
+
+
+def jargon_problems(texts: list[str]) -> list[str]:
+    """Internal names a reader should not meet: codes, table names, build settings, model parameters."""
+    problems = []
+    for text in texts:
+        plain = re.sub(r"\S*[/\\]\S*", " ", text)  # a file path is where something is, not jargon
+        problems += [f"{why}: {match.group(0)!r} in {text[:120]!r}"
+                     for pattern, why in JARGON for match in pattern.finditer(plain)]
+    return problems
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_rate_on_every_page_has_one_decimal_or_two_below_one_percent(app, page):
+    texts = page_texts(open_page(app, page))
+    assert texts["figures"], "the page shows figures"
+    problems = rate_precision_problems(texts["prose"] + texts["figures"] + texts["tables"])
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_shows_internal_names_codes_or_model_parameters(app, page):
+    texts = page_texts(open_page(app, page))
+    problems = jargon_problems([text for kind in texts.values() for text in kind])
+    assert not problems, problems
+
+
+def test_the_checks_of_page_text_catch_what_they_look_for():
+    assert rate_precision_problems(["16.0% and 15.99%", "0.31%", "+1.23 pp", "0.5%"]) == [
+        "'15.99%' in '16.0% and 15.99%'", "'+1.23 pp' in '+1.23 pp'", "'0.5%' in '0.5%'"]
+    texts = ["Segment: mid_market", "dbt var `gross_margin`", "fit: alpha = 2.28", "read marts.mrr_monthly",
+             "β = 0.4", "Mid-market", "Data Docs in /tmp/a_b/data_docs", "Alphabet, 4 customers"]
+    assert [text for text in texts if jargon_problems([text])] == texts[:5]
 
 
 # ------------------------------------------------------------------ plain messages instead of tracebacks

@@ -1,12 +1,15 @@
 """The dashboard served by `streamlit run` and loaded in a real headless Chromium (Debian's, via chromedriver).
 
-Each page loads, draws its charts and shows no error; a screenshot of each lands in build/screenshots/.
+Each page loads, draws its charts and shows no error at a window 1400 and 1024 px wide, with no metric label or
+figure cut and no chart text cut, run into another or out of its chart; a screenshot of each page at each width
+lands in build/screenshots/ (e.g. overview-1400.png).
 Then a build runs while the app is serving: the app keeps answering with the last published figures during
 the build and shows the new ones once the build is published, without a restart.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import threading
@@ -24,6 +27,64 @@ from churn_warehouse.generator import generate
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_DIR / "build" / "screenshots"
 END_DATE = date(2025, 6, 20)
+
+
+WIDTHS = (1400, 1024)
+# What a reader would see cut or garbled, as the DOM tells it: a metric's label, figure or change wider than its
+# box (Streamlit ends it with an ellipsis), chart text Vega shortened with "…", axis or legend labels that run
+# out of the chart, and labels of one axis that overlap. Charts are drawn as SVG (lib/charts.py), so their text
+# is in the DOM.
+_LAYOUT_PROBLEMS_JS = """
+const problems = [];
+const visible = e => e.offsetParent !== null;
+const cut = e => e.scrollWidth > e.clientWidth + 1;
+for (const metric of [...document.querySelectorAll('[data-testid="stMetric"]')].filter(visible)) {
+  for (const part of ['stMetricLabel', 'stMetricValue', 'stMetricDelta']) {
+    const box = metric.querySelector(`[data-testid="${part}"]`);
+    if (box && [box, ...box.querySelectorAll('*')].some(cut)) {
+      problems.push(`${part} cut: ${box.innerText.trim()}`);
+    }
+  }
+}
+const overlap = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+for (const chart of [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].filter(visible)) {
+  const svg = chart.querySelector('svg.marks');
+  if (!svg) { problems.push('chart not drawn as SVG'); continue; }
+  const frame = chart.getBoundingClientRect();
+  const title = (svg.querySelector('.role-title-text') || {textContent: '?'}).textContent;
+  for (const text of svg.querySelectorAll('text')) {
+    if (text.getAttribute('opacity') === '0' || !text.textContent) continue;
+    const where = text.closest('[class*="role-"]');
+    const role = where ? where.getAttribute('class') : 'text';
+    if (text.textContent.endsWith('…')) problems.push(`${title}: ${role} cut: ${text.textContent}`);
+    const box = text.getBoundingClientRect();
+    if (/role-(legend|axis)-label/.test(role) && (box.right > frame.right + 4 || box.left < frame.left - 4)) {
+      problems.push(`${title}: ${role} runs out of the chart: ${text.textContent}`);
+    }
+  }
+  for (const axis of svg.querySelectorAll('.role-axis')) {
+    const labels = [...axis.querySelectorAll('.role-axis-label text')]
+      .filter(t => t.getAttribute('opacity') !== '0' && t.textContent)
+      .map(t => ({text: t.textContent, box: t.getBoundingClientRect()}));
+    for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) {
+      if (overlap(labels[i].box, labels[j].box)) problems.push(`${title}: axis labels run into each other: ${labels[i].text} | ${labels[j].text}`);
+    }
+  }
+}
+return problems;
+"""
+
+
+_PAGE_HEIGHT_JS = """
+return Math.max(document.body.scrollHeight,
+    ...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stMainBlockContainer"]')]
+        .map(e => e.scrollHeight));
+"""
+
+
+def layout_problems(driver) -> list[str]:
+    """Cut or overlapping text on the page as it is laid out now."""
+    return driver.execute_script(_LAYOUT_PROBLEMS_JS)
 
 
 def published_mrr(db_path: Path) -> float:
@@ -78,7 +139,8 @@ def fresh_screenshots():
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[page.url_path or "overview" for page in PAGES])
-def test_each_page_draws_its_charts_without_an_error(warehouse, server, browser, page):
+def test_each_page_draws_its_charts_without_an_error_or_a_cut_label(warehouse, server, browser, page):
+    browser.set_window_size(WIDTHS[0], 1000)
     state = load_page(browser, server, page)
     assert state.exceptions == [], state.exceptions
     assert page.title in state.titles
@@ -87,9 +149,15 @@ def test_each_page_draws_its_charts_without_an_error(warehouse, server, browser,
         assert not any("does not have yet" in notice for notice in state.notices), state.notices
     else:  # a mart another part of the project has not delivered: a plain notice, never a traceback
         assert any(page.mart in notice for notice in state.notices), state.notices
-    path = screenshot(browser, state, SCREENSHOTS / f"{page.url_path or 'overview'}.png")
-    browser.set_window_size(1600, 1000)
-    assert path.stat().st_size > 20_000
+    problems = {}
+    for width in WIDTHS:  # the same page resized, not reloaded: a narrower window re-lays it out, taller
+        browser.set_window_size(width, 1000)
+        time.sleep(0.5)
+        laid_out = dataclasses.replace(state, height=browser.execute_script(_PAGE_HEIGHT_JS))
+        path = screenshot(browser, laid_out, SCREENSHOTS / f"{page.url_path or 'overview'}-{width}.png", width=width)
+        assert path.stat().st_size > 20_000
+        problems[width] = layout_problems(browser)  # at the screenshot's layout: what the picture shows
+    assert problems == {width: [] for width in WIDTHS}
 
 
 def test_overview_in_the_browser_shows_the_published_mrr(warehouse, server, browser):

@@ -25,8 +25,12 @@ def test_money_percent_points_and_ratios_read_as_an_executive_expects():
     assert formatting.money(1098652.2, signed=True) == "+$1,098,652"
     assert formatting.money(-0.3, signed=True) == "$0"
     assert formatting.money(1234.5, "CHF") == "1,234 CHF"  # 1234.5 rounds half to even
-    assert formatting.percent(0.030612) == "3.06%"
-    assert formatting.points(0.0012) == "+0.12 pp"
+    assert formatting.percent(0.030612) == "3.1%"
+    assert formatting.percent(0.1599) == "16.0%" and formatting.percent(0.0031) == "0.31%"
+    assert formatting.percent(0.00996) == "1.0%" and formatting.percent(-0.004, signed=True) == "-0.40%"
+    assert formatting.points(0.0012) == "+0.12 pp" and formatting.points(0.0234) == "+2.3 pp"
+    assert formatting.category("mid_market") == "Mid-market" and formatting.category("paid_search") == "Paid search"
+    assert formatting.category("DE") == "DE" and formatting.category("all") == "All customers"
     assert formatting.points(-0.0002) == "-0.02 pp"
     assert formatting.ratio(2.1449) == "2.14×"
     assert formatting.count(45978) == "45,978"
@@ -53,7 +57,9 @@ def test_the_waterfall_walks_from_last_months_mrr_to_this_months():
     assert steps.iloc[0]["end"] == 1000.0  # opening MRR less the exchange-rate effect
     assert steps.iloc[-2]["end"] == pytest.approx(1130.0)  # the identity of docs/metrics.md closes the walk
     assert steps.iloc[-1]["end"] == 1130.0
-    assert figures.month_summary(row) == {"gained": 280.0, "lost": 160.0, "net_change": 130.0}
+    summary = figures.month_summary(row)
+    assert summary == {"gained": 280.0, "lost": 160.0, "fx": 10.0, "net_change": 130.0}
+    assert summary["gained"] - summary["lost"] + summary["fx"] == summary["net_change"]  # shown side by side
     low, high = figures.waterfall_axis(steps)
     assert low < 1000.0 < 1290.0 < high
 
@@ -67,7 +73,7 @@ def test_reasons_are_spelled_out_in_the_order_the_mart_gives():
     assert figures.reasons_in_words("inactive, payment_failing") == (
         "No product activity for 30 days or more; A recent card payment failed and has not been paid since"
     )
-    assert figures.reasons_in_words("") == "No warning sign fires"
+    assert figures.reasons_in_words("") == "No single warning sign"
 
 
 def test_benchmarks_read_as_ranges_with_their_year():
@@ -78,7 +84,7 @@ def test_benchmarks_read_as_ranges_with_their_year():
          "high_value": 0.323, "unit": "fraction", "period": "annual", "reference_year": 2023, "source": "report"},
     ])
     churn = figures.benchmark_points(seed, "customer_churn_rate")
-    assert [(point.who, point.figure) for point in churn] == [("SaaS companies", "5%–7% a year")]
+    assert [(point.who, point.figure) for point in churn] == [("SaaS companies", "5.0%–7.0% a year")]
     expansion = figures.benchmark_points(seed, "expansion_share")
     assert [(point.who, point.figure) for point in expansion] == [("Subscription businesses (2023)", "32.3%")]
 
@@ -90,3 +96,37 @@ def test_a_page_without_the_chosen_breakdown_says_it_shows_all_customers():
     dimension, value, note = context.scope(("segment",))
     assert (dimension, value) == ("all", "all") and "segment only" in note
     assert context.filter_label == "Country: DE"
+
+
+def test_a_medium_risk_customer_without_a_warning_sign_is_told_why_they_are_listed():
+    row = pd.Series({"signals": "", "risk_tier": "medium", "activity_last_30d": 2, "activity_prev_30d": 3})
+    why = figures.why_at_risk(row)
+    assert "No warning sign fires" not in why
+    assert why.startswith("No single warning sign: the risk model") and "2 in the last 30 days" in why
+    assert figures.why_at_risk(pd.Series({"signals": "inactive", "risk_tier": "high"})) == (
+        "No product activity for 30 days or more")
+
+
+def test_unspecified_and_unknown_churn_reasons_read_as_two_different_things():
+    assert figures.reason_label("unspecified") == "Cancelled, no reason given"
+    assert figures.reason_label("unknown") == "Stopped paying, never cancelled"
+    assert figures.reason_label("too_expensive") == "Too expensive"
+
+
+def test_win_back_compares_the_same_churned_customers_across_windows():
+    # The latest month known for 3 and 6 months (Mar) won more back than the only month known for 12 (Jan):
+    # shown month by month, 12 months would read lower than 6.
+    frame = pd.DataFrame({
+        "month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]),
+        "churned_customers": [10, 0, 5],
+        "win_back_3m": [0.1, None, 0.4],
+        "win_back_6m": [0.2, None, 0.6],
+        "win_back_12m": [0.3, None, None],
+    })
+    win_back = figures.comparable_win_back(frame)
+    assert (win_back.first, win_back.last, win_back.churned) == (date(2025, 1, 1), date(2025, 1, 1), 10)
+    assert win_back.shares == {3: pytest.approx(0.1), 6: pytest.approx(0.2), 12: pytest.approx(0.3)}
+    no_year_yet = figures.comparable_win_back(frame.assign(win_back_12m=None))
+    assert no_year_yet.churned == 15 and no_year_yet.shares[12] is None
+    assert no_year_yet.shares[6] == pytest.approx((0.2 * 10 + 0.6 * 5) / 15)
+    assert no_year_yet.shares[6] >= no_year_yet.shares[3]

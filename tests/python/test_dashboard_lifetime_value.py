@@ -38,14 +38,13 @@ def quality() -> pd.DataFrame:
 
 def test_fit_quality_table_speaks_plain_words_and_keeps_notes_in_cells() -> None:
     table = figures.fit_quality_table(quality())
-    assert table["Customers"].tolist() == ["All customers, monthly plans", "smb, monthly plans",
+    assert table["Customers"].tolist() == ["All customers, monthly plans", "SMB, monthly plans",
                                            "All customers, annual plans"]
     assert table["Model used"].tolist() == ["Own history", "Shared with its billing interval", "Flat churn rate"]
     assert table["Churn falls with tenure"].tolist() == ["yes, clearly", "not tested (no model of its own)",
                                                          "not tested (no model of its own)"]
-    assert table["Chance of leaving at the first renewal"].tolist() == pytest.approx([5.0, 5.0, 20.0])
-    assert table["Year-ago check: miss as a share"].iloc[0] == pytest.approx(2.5)
-    assert pd.isna(table["Year-ago check: miss as a share"].iloc[2])
+    assert table["Chance of leaving at the first renewal"].tolist() == ["5.0%", "5.0%", "20.0%"]  # one precision
+    assert table["Year-ago check: miss as a share"].tolist() == ["2.5%", "8.3%", "—"]
     assert table["Why this model"].iloc[1] == MARKDOWN_NOTE  # shown in a table cell, as plain text
     header = " ".join(table.columns).lower()
     assert "alpha" not in header and "α" not in header and "dbt" not in header
@@ -64,11 +63,11 @@ def test_mrr_by_model_sentence_sums_to_the_paying_mrr() -> None:
                             "customers": [1, 2, 3], "current_mrr": [10.0, 30.0, 60.0],
                             "mrr_without_prediction": [0.0, 0.0, 0.0]})
     sentence = figures.mrr_by_model_sentence(sources)
-    assert sentence.startswith("Every paying customer has a predicted value: 60% of current MRR")
-    assert "30% with the model of all customers on the same billing interval" in sentence
-    assert "10% with a flat churn rate" in sentence
+    assert sentence.startswith("Every paying customer has a predicted value: 60.0% of current MRR")
+    assert "30.0% with the model of all customers on the same billing interval" in sentence
+    assert "10.0% with a flat churn rate" in sentence
     missing = figures.mrr_by_model_sentence(sources.assign(mrr_without_prediction=[10.0, 0.0, 0.0]))
-    assert missing.startswith("10% of current MRR has no predicted value")
+    assert missing.startswith("10.0% of current MRR has no predicted value")
 
 
 def test_fit_summary_is_built_from_numbers_and_fixed_words_only() -> None:
@@ -80,5 +79,5 @@ def test_fit_summary_is_built_from_numbers_and_fixed_words_only() -> None:
     })
     text = figures.fit_summary(curve)
     assert "the model of all annual customers is used" in text
-    assert "25% chance of leaving at their first renewal" in text and "one year" in text
+    assert "25.0% chance of leaving at their first renewal" in text and "one year" in text
     assert MARKDOWN_NOTE not in text and "smb" not in text and "alpha" not in text
