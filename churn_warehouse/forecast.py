@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from churn_warehouse.subscription_cltv import OVERALL, PeriodModel, _model_of, calibration_frame, choose_model
+from churn_warehouse.subscription_cltv import (
+    OVERALL, PeriodModel, _fit_or_reason, _model_of, calibration_frame, choose_model,
+)
 
 HORIZON_MONTHS = 12
 MIN_HISTORY_MONTHS = 12  # a backtest run needs this many complete months before its month 0
@@ -77,13 +79,15 @@ def _fits_as_of(survival: pd.DataFrame, months_back: int, min_customers: int,
     models: Models = {}
     for period_months, interval_customers in frame.groupby("interval_months", sort=True):
         period_months = int(period_months)
+        # Fitted once and handed to every choice of the interval: a segment that cannot be fitted falls back to it.
+        interval_fit = _fit_or_reason(interval_customers, min_customers)
         pooled, _ = choose_model(interval_customers, interval_customers, frame, segment=OVERALL,
-                                 period_months=period_months, min_customers=min_customers)
+                                 period_months=period_months, min_customers=min_customers, interval_fit=interval_fit)
         models[(OVERALL, period_months)] = pooled
         for segment, customers in interval_customers.groupby("segment", sort=True):
             models[(str(segment), period_months)] = choose_model(
                 customers, interval_customers, frame, segment=str(segment), period_months=period_months,
-                min_customers=min_customers)[0]
+                min_customers=min_customers, interval_fit=interval_fit)[0]
     return frame, models
 
 
