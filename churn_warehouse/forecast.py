@@ -188,8 +188,10 @@ def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, customer_months: p
 
     `survival` is int_customer_survival and `fits` int_sbg_segment_fits; `customer_months` has customer_id,
     month, mrr, movement, new_mrr and reactivation_mrr (int_customer_mrr_movements); `scheduled` is
-    int_scheduled_cancellations. Each earlier run refits the sBG models (about a second per model), hence
-    the step.
+    int_scheduled_cancellations. Each earlier run refits the sBG models on what was known then (an optimisation
+    per group on its pooled (renewals, censored) cells, the interval's fit shared by the segments that fall back
+    to it): these fits are nearly all of the cost, and it hardly grows with the number of customers; hence the
+    step.
     """
     if every_months < 1:
         raise ValueError(f"dbt var forecast_backtest_every_months must be 1 or more, got {every_months}")
