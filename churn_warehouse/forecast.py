@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from churn_warehouse.subscription_cltv import OVERALL, PeriodModel, _model_of, calibration_frame, choose_model
+from churn_warehouse.subscription_cltv import (
+    OVERALL, PeriodModel, _fit_or_reason, _model_of, calibration_frame, choose_model,
+)
 
 HORIZON_MONTHS = 12
 MIN_HISTORY_MONTHS = 12  # a backtest run needs this many complete months before its month 0
@@ -36,20 +38,22 @@ def _month(value: object) -> pd.Timestamp:
 Models = dict[tuple[str, int], PeriodModel]
 
 
-def _survival_ratio(models: Models, customers: pd.DataFrame, months_ahead: int) -> np.ndarray:
-    """Each customer's chance of still paying `months_ahead` months on, given the renewals already made."""
-    ratio = np.ones(len(customers))
+def _survival_ratios(models: Models, customers: pd.DataFrame, horizons: np.ndarray) -> np.ndarray:
+    """Each customer's chance of still paying h months on, given the renewals already made: one row per horizon h
+    in `horizons`, one column per customer; each (segment, interval) group is worked out at once for every h."""
+    ratio = np.ones((len(horizons), len(customers)))
     period = customers["interval_months"].to_numpy(dtype=np.int64)
     tenure = customers["tenure_months"].to_numpy(dtype=float)
     segment = customers["segment"].fillna(OVERALL).astype(str).to_numpy()
-    for key in set(zip(segment, period.tolist())):
-        model = models.get(key) or models.get((OVERALL, key[1]))
+    ahead = np.asarray(horizons, dtype=float)[:, None]
+    groups = pd.DataFrame({"segment": segment, "period": period}).groupby(["segment", "period"]).indices
+    for (group_segment, group_period), rows in groups.items():
+        model = models.get((group_segment, int(group_period))) or models.get((OVERALL, int(group_period)))
         if model is None:
             continue
-        same = (segment == key[0]) & (period == key[1])
-        made = np.floor(tenure[same] / key[1])
-        later = np.floor((tenure[same] + months_ahead) / key[1])
-        ratio[same] = model.survival(later) / model.survival(made)
+        made = np.floor(tenure[rows] / group_period)
+        later = np.floor((tenure[rows] + ahead) / group_period)
+        ratio[:, rows] = model.survival(later) / model.survival(made)
     return ratio
 
 
@@ -57,11 +61,8 @@ def _new_customer_survival(models: Models, starters: pd.DataFrame, ages: np.ndar
     """Survival after each age in months of a new customer, weighted by the starting MRR of recent starters."""
     if starters.empty or starters["start_mrr"].sum() <= 0:
         return np.ones(len(ages))
-    curve = np.zeros(len(ages))
-    for age_index, age in enumerate(ages):
-        frame = starters.assign(tenure_months=0)
-        curve[age_index] = np.average(_survival_ratio(models, frame, int(age)), weights=frame["start_mrr"])
-    return curve
+    ratios = _survival_ratios(models, starters.assign(tenure_months=0), ages)
+    return np.array([np.average(ratio, weights=starters["start_mrr"]) for ratio in ratios])
 
 
 def _fits_as_of(survival: pd.DataFrame, months_back: int, min_customers: int,
@@ -77,13 +78,15 @@ def _fits_as_of(survival: pd.DataFrame, months_back: int, min_customers: int,
     models: Models = {}
     for period_months, interval_customers in frame.groupby("interval_months", sort=True):
         period_months = int(period_months)
+        # Fitted once and handed to every choice of the interval: a segment that cannot be fitted falls back to it.
+        interval_fit = _fit_or_reason(interval_customers, min_customers)
         pooled, _ = choose_model(interval_customers, interval_customers, frame, segment=OVERALL,
-                                 period_months=period_months, min_customers=min_customers)
+                                 period_months=period_months, min_customers=min_customers, interval_fit=interval_fit)
         models[(OVERALL, period_months)] = pooled
         for segment, customers in interval_customers.groupby("segment", sort=True):
             models[(str(segment), period_months)] = choose_model(
                 customers, interval_customers, frame, segment=str(segment), period_months=period_months,
-                min_customers=min_customers)[0]
+                min_customers=min_customers, interval_fit=interval_fit)[0]
     return frame, models
 
 
@@ -125,9 +128,10 @@ def _run(month0: pd.Timestamp, survival: pd.DataFrame, mrr: pd.DataFrame, new_mr
     starters = starter_ids.rename(columns={"mrr": "start_mrr"}).merge(
         frame[["customer_id", "segment", "interval_months"]], on="customer_id", how="inner")
     decay = _new_customer_survival(models, starters, np.arange(HORIZON_MONTHS))
+    ratios = _survival_ratios(models, customers.reset_index(), np.arange(HORIZON_MONTHS + 1))
     rows = []
     for h, month in enumerate(months):
-        ratio = _survival_ratio(models, customers.reset_index(), h)
+        ratio = ratios[h]
         still_scheduled = scheduled_total.to_numpy() - lost[h].to_numpy()
         existing = float(np.sum(unscheduled * ratio) + np.sum(still_scheduled))
         new_business = monthly_new * float(np.sum(decay[:h][::-1])) if h else 0.0
@@ -184,8 +188,10 @@ def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, customer_months: p
 
     `survival` is int_customer_survival and `fits` int_sbg_segment_fits; `customer_months` has customer_id,
     month, mrr, movement, new_mrr and reactivation_mrr (int_customer_mrr_movements); `scheduled` is
-    int_scheduled_cancellations. Each earlier run refits the sBG models (about a second per model), hence
-    the step.
+    int_scheduled_cancellations. Each earlier run refits the sBG models on what was known then (an optimisation
+    per group on its pooled (renewals, censored) cells, the interval's fit shared by the segments that fall back
+    to it): these fits are nearly all of the cost, and it hardly grows with the number of customers; hence the
+    step.
     """
     if every_months < 1:
         raise ValueError(f"dbt var forecast_backtest_every_months must be 1 or more, got {every_months}")

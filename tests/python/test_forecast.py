@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from churn_warehouse.forecast import forecast_runs
+from churn_warehouse import subscription_cltv
+from churn_warehouse.forecast import _fits_as_of, forecast_runs
 
 MONTHS = pd.date_range("2024-01-01", "2024-06-01", freq="MS")
 CUSTOMERS = {"a": (1, 0, 100.0), "b": (1, 1, 50.0), "c": (12, 2, 10.0), "d": (1, 3, 40.0)}  # interval, start, mrr
@@ -111,3 +112,28 @@ def test_runs_cover_months_zero_to_twelve_for_each_method() -> None:
     trend = runs[runs["method"] == "trend_3m"].set_index("months_ahead")
     # March 160, June 200: growth (200 / 160)^(1/3) a month
     assert trend.loc[3, "forecast_mrr"] == pytest.approx(250.0)
+
+
+def test_backtest_run_fits_each_group_once(monkeypatch) -> None:
+    """A backtest run refits its models; the interval's fit, which a segment too small to fit falls back to, is
+    made once per run, not again for each such segment (each fit costs a whole optimisation)."""
+    rng = np.random.default_rng(7)
+    tenure = rng.integers(14, 30, size=45)
+    to_churn = np.where(rng.random(45) < 0.4, rng.integers(1, 14, size=45), np.nan)
+    survival = pd.DataFrame({
+        "customer_id": [f"c{i}" for i in range(45)], "segment": ["big"] * 40 + ["tiny"] * 5, "interval_months": 1,
+        "tenure_months": tenure, "months_to_first_churn": to_churn,
+        "renewals": np.where(np.isnan(to_churn), tenure, to_churn - 1), "is_censored": np.isnan(to_churn),
+    })
+    fitted = []
+    original = subscription_cltv.fit_sbg
+
+    def counting_fit(lifetime, is_censored, **kwargs):
+        fitted.append((tuple(lifetime), tuple(is_censored)))
+        return original(lifetime, is_censored, **kwargs)
+
+    monkeypatch.setattr(subscription_cltv, "fit_sbg", counting_fit)
+    _, models = _fits_as_of(survival, 3, 30, FITS)
+    assert models[("tiny", 1)].source == subscription_cltv.SOURCE_INTERVAL
+    assert models[("tiny", 1)].alpha == models[("all", 1)].alpha
+    assert len(fitted) == len(set(fitted)) == 3  # the interval, big, tiny (which fails)
