@@ -37,11 +37,13 @@ from churn_warehouse.quality.run_log import log_path_for
 END_DATE = date(2026, 11, 20)
 SLOWEST_NODES = 5
 
-# Runs argv[1:] and prints the peak RSS (KiB) of that child as the last line of stderr.
+# Runs argv[1:] and prints, as the last line of stderr, the peak RSS (KiB) of that child and the CPU seconds (user
+# plus system) of it and its own children.
 _WRAPPER = (
     "import resource, subprocess, sys\n"
     "code = subprocess.run(sys.argv[1:]).returncode\n"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
@@ -75,9 +77,10 @@ group by all;
 """
 
 
-def timed_step(command: list[str], env: dict[str, str] | None = None, expect: str | None = None) -> tuple[float, float]:
-    """Run `command`; return its wall time in seconds and its peak RSS in MiB (raises when it fails, or when its
-    output lacks `expect`)."""
+def timed_step(command: list[str], env: dict[str, str] | None = None,
+               expect: str | None = None) -> tuple[float, float, float]:
+    """Run `command`; return its wall time in seconds, its peak RSS in MiB and its CPU seconds (raises when it
+    fails, or when its output lacks `expect`). On a shared machine the CPU time is the steadier figure."""
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *command], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
@@ -85,8 +88,8 @@ def timed_step(command: list[str], env: dict[str, str] | None = None, expect: st
     elapsed = time.perf_counter() - started
     if completed.returncode != 0 or (expect and expect not in completed.stdout):
         raise RuntimeError(f"{' '.join(command)} failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}")
-    peak_kib = int(completed.stderr.strip().splitlines()[-1])
-    return elapsed, peak_kib / 1024
+    peak_kib, cpu_s = completed.stderr.strip().splitlines()[-1].split()
+    return elapsed, int(peak_kib) / 1024, float(cpu_s)
 
 
 def raw_reader(raw: Path, table: str) -> str:
@@ -108,6 +111,13 @@ def run_floor(raw: Path, db_path: Path) -> None:
         connection.execute(FLOOR_SQL.format(**{table: raw_reader(raw, table) for table in tables}))
 
 
+def unit_test_seconds(target_dir: Path) -> float:
+    """Seconds the dbt unit tests of dbt's last run took (target/run_results.json), summed over the tests."""
+    results = json.loads((target_dir / "run_results.json").read_text())["results"]
+    return round(sum(result["execution_time"] for result in results
+                     if result["unique_id"].startswith("unit_test.")), 1)
+
+
 def slowest_nodes(target_dir: Path, count: int = SLOWEST_NODES) -> list[tuple[str, float]]:
     """The `count` nodes of dbt's last run (target/run_results.json) that took longest: (node, seconds)."""
     results = json.loads((target_dir / "run_results.json").read_text())["results"]
@@ -118,10 +128,11 @@ def slowest_nodes(target_dir: Path, count: int = SLOWEST_NODES) -> list[tuple[st
 def measure_server(raw: Path, work_dir: Path, target: str) -> dict[str, float]:
     """Load the raw files into a server target and build there; times and peaks of both steps."""
     package = [sys.executable, "-m", "churn_warehouse"]
-    load_s, load_mib = timed_step([*package, "load-raw", "--target", target, "--raw-path", str(raw)])
-    build_s, build_mib = timed_step([*package, "server-build", "--target", target, "--work-dir", str(work_dir)])
+    load_s, load_mib, _ = timed_step([*package, "load-raw", "--target", target, "--raw-path", str(raw)])
+    build_s, build_mib, build_cpu_s = timed_step(
+        [*package, "server-build", "--target", target, "--work-dir", str(work_dir)])
     return {"load_s": round(load_s, 1), "load_peak_mib": round(load_mib), "build_s": round(build_s, 1),
-            "build_peak_mib": round(build_mib)}
+            "build_cpu_s": round(build_cpu_s, 1), "build_peak_mib": round(build_mib)}
 
 
 def measure_daily_run(raw_all: Path, work_dir: Path) -> dict[str, float]:
@@ -137,12 +148,13 @@ def measure_daily_run(raw_all: Path, work_dir: Path) -> dict[str, float]:
         return float(json.loads(last)["seconds"]["dbt_build"])
 
     stage_days(raw_all, raw, END_DATE - timedelta(days=1))
-    job_s, job_mib = timed_step(job)
+    job_s, job_mib, job_cpu_s = timed_step(job)
     first_dbt_s = dbt_seconds()
     stage_days(raw_all, raw, END_DATE)
-    daily_job_s, daily_job_mib = timed_step(job, expect="Daily run:")
-    return {"job_s": round(job_s, 1), "job_peak_mib": round(job_mib), "job_build_s": round(first_dbt_s, 1),
-            "daily_job_s": round(daily_job_s, 1), "daily_job_peak_mib": round(daily_job_mib),
+    daily_job_s, daily_job_mib, daily_job_cpu_s = timed_step(job, expect="Daily run:")
+    return {"job_s": round(job_s, 1), "job_cpu_s": round(job_cpu_s, 1), "job_peak_mib": round(job_mib),
+            "job_build_s": round(first_dbt_s, 1), "daily_job_s": round(daily_job_s, 1),
+            "daily_job_cpu_s": round(daily_job_cpu_s, 1), "daily_job_peak_mib": round(daily_job_mib),
             "daily_build_s": round(dbt_seconds(), 1)}
 
 
@@ -150,32 +162,35 @@ def measure(customers: int, months: int, work_dir: Path, target: str = "duckdb",
             daily_run: bool = True) -> dict[str, object]:
     """Generate the sample at one scale, run the floor, build it, and report times, peaks, sizes and ratios."""
     raw, db = work_dir / "raw", work_dir / "warehouse.duckdb"
-    generate_s, generate_mib = timed_step(
+    generate_s, generate_mib, _ = timed_step(
         [sys.executable, "-m", "churn_warehouse.generator", "--out", str(raw),
          "--customers", str(customers), "--months", str(months), "--end-date", END_DATE.isoformat()]
     )
     if daily_run and target == "duckdb":
         write_daily_files(raw, history_through=END_DATE - timedelta(days=1))
-    floor_s, floor_mib = timed_step([sys.executable, "-m", "churn_warehouse.benchmark", "--floor-only", str(raw),
+    floor_s, floor_mib, floor_cpu_s = timed_step([sys.executable, "-m", "churn_warehouse.benchmark", "--floor-only", str(raw),
                                      str(work_dir / "floor.duckdb")])
     sizes = {"customers": customers, "months": months, "generate_s": round(generate_s, 1),
              "generate_peak_mib": round(generate_mib),
              "raw_mib": round(sum(f.stat().st_size for f in raw.rglob("*.parquet")) / 2**20, 1),
-             "floor_s": round(floor_s, 1), "floor_peak_mib": round(floor_mib)}
+             "floor_s": round(floor_s, 1), "floor_cpu_s": round(floor_cpu_s, 1), "floor_peak_mib": round(floor_mib)}
     if target != "duckdb":
         server = measure_server(raw, work_dir, target)
         return {**sizes, **server, "build_to_floor": round(server["build_s"] / floor_s, 1)}
     env = {**os.environ, "CHURN_WAREHOUSE_BUILD_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            **resources.duckdb_environment(db)}
-    build_s, build_mib = timed_step(
+    build_s, build_mib, build_cpu_s = timed_step(
         [dbt_executable(), "build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
          "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
          "--vars", json.dumps({"raw_path": str(raw)}), *SKIP_UNIT_TESTS],
         env,
     )
     result: dict[str, object] = {
-        **sizes, "build_s": round(build_s, 1), "build_peak_mib": round(build_mib),
-        "build_to_floor": round(build_s / floor_s, 1), "warehouse_mib": round(db.stat().st_size / 2**20, 1),
+        **sizes, "build_s": round(build_s, 1), "build_cpu_s": round(build_cpu_s, 1),
+        "build_peak_mib": round(build_mib), "build_to_floor": round(build_s / floor_s, 1),
+        "build_cpu_to_floor": round(build_cpu_s / floor_cpu_s, 1),
+        "unit_tests_s": unit_test_seconds(work_dir / "target"),
+        "warehouse_mib": round(db.stat().st_size / 2**20, 1),
         "slowest_nodes": slowest_nodes(work_dir / "target"),
     }
     if daily_run:
@@ -186,14 +201,14 @@ def measure(customers: int, months: int, work_dir: Path, target: str = "duckdb",
 
 def columns_for(target: str, daily_run: bool) -> list[str]:
     """The columns of the printed table (README, "Benchmark", says what each means)."""
-    columns = ["customers", "months", "generate_s", "generate_peak_mib", "raw_mib", "floor_s", "floor_peak_mib",
-               "build_s", "build_peak_mib", "build_to_floor"]
+    columns = ["customers", "months", "generate_s", "generate_peak_mib", "raw_mib", "floor_s", "floor_cpu_s",
+               "floor_peak_mib", "build_s", "build_cpu_s", "build_peak_mib", "build_to_floor"]
     if target != "duckdb":
         return [*columns, "load_s", "load_peak_mib"]
-    columns.append("warehouse_mib")
+    columns += ["build_cpu_to_floor", "unit_tests_s", "warehouse_mib"]
     if daily_run:
-        columns += ["job_s", "job_peak_mib", "job_build_s", "daily_job_s", "daily_job_peak_mib", "daily_build_s",
-                    "daily_to_full"]
+        columns += ["job_s", "job_cpu_s", "job_peak_mib", "job_build_s", "daily_job_s", "daily_job_cpu_s",
+                    "daily_job_peak_mib", "daily_build_s", "daily_to_full"]
     return columns
 
 

@@ -1,10 +1,17 @@
 -- Staged events: a view, read once by each model that aggregates events. A raw row whose key base_events does
 -- not hold (the key appears once and the row breaks no rule) is typed straight from the raw table; the
 -- collapsed exact copies that broke no rule come from base_events.
+-- Every CTE is read once: DuckDB materialises a CTE read twice, and a materialised CTE under the anti-join kept
+-- the events aggregate of a large build from spilling to disk (out of memory at 1,000,000 customers), so
+-- base_events has two import CTEs, its keys and its rows.
 with
 
 source as (
     select * from {{ source('raw', 'events') }}
+),
+
+decided_keys as (
+    select event_id from {{ ref('base_events') }}
 ),
 
 decided as (
@@ -24,8 +31,8 @@ single as (
         typed.occurred_at,
         typed.properties
     from typed
-    left join decided on typed.event_id = decided.event_id
-    where typed.event_id is not null and decided.event_id is null
+    left join decided_keys on typed.event_id = decided_keys.event_id
+    where typed.event_id is not null and decided_keys.event_id is null
 ),
 
 collapsed as (
