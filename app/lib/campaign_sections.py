@@ -38,8 +38,7 @@ def win_back_campaigns(context: Context) -> None:
                                   help_text="Churned customers of the same churn months and segments not sent it.")
             display.simple_metric("Uplift", formatting.points(row["uplift"]),
                                   help_text="The difference between the two, compared within the same churn "
-                                            "month and segment; the range below holds the true difference with "
-                                            "95 % confidence.")
+                                            "month and segment; below it, the range it likely lies in.")
         if row["is_comparison_too_small"]:
             st.warning(campaigns.uplift_sentence(row))
         else:
@@ -55,7 +54,7 @@ def comment_themes(context: Context, dimension: str, value: str) -> None:
         return
     counts = campaigns.theme_counts(context.warehouse, dimension, value, context.start, context.end)
     st.caption(f"{context.filter_caption} · comments received {context.period_label}. A comment may carry "
-               "several themes, so a group's shares can add up to more than 100 %.")
+               "several themes, so a group's shares can add up to more than the whole.")
     display.plain_table(campaigns.theme_share_display(campaigns.theme_share_table(counts)))
 
     st.markdown("**Themes of customers who left within 3 months of their comment, against those who stayed**")

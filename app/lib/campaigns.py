@@ -161,9 +161,9 @@ def uplift_sentence(row: pd.Series) -> str:
         f"Churned customers sent the campaign came back within 3 months "
         f"{formatting.percent(row['sent_reactivation_rate'])} of the time, against "
         f"{formatting.percent(row['comparison_reactivation_rate'])} for comparable churned customers "
-        f"not sent it: {formatting.points(row['uplift'])} "
-        f"(95 % interval {formatting.points(row['uplift_ci_low'])} to "
-        f"{formatting.points(row['uplift_ci_high'])})."
+        f"not sent it: {formatting.points(row['uplift'])}, likely between "
+        f"{formatting.points(row['uplift_ci_low'])} and {formatting.points(row['uplift_ci_high'])} "
+        "(95 times in 100, a range drawn this way holds the true difference)."
     )
 
 

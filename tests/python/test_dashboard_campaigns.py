@@ -67,7 +67,8 @@ def test_reactivation_page_shows_the_funnel_and_uplift_of_the_marts(app, parity_
     shown = {metric.label: metric.value for metric in app.metric}
     assert shown["Uplift"] == formatting.points(uplift["uplift"])
     assert shown["Back within 3 months, sent"] == formatting.percent(uplift["sent_reactivation_rate"])
-    assert any("95 % interval" in caption.value for caption in app.caption)
+    assert any(f"likely between {formatting.points(uplift['uplift_ci_low'])} and" in caption.value.replace("\\", "")
+               for caption in app.caption)
 
 
 def test_satisfaction_page_shows_theme_shares_newest_examples_and_a_csv(app, parity_duckdb) -> None:
