@@ -75,9 +75,13 @@ st.markdown(
     f"**{formatting.markdown_text(formatting.money(renewals['arr_renewing'].sum(), context.currency))}** of ARR, "
     "largest first"
 )
+money_column = st.column_config.NumberColumn(format="dollar" if context.currency == "USD" else "localized")
 display.plain_table(
     outlook.renewals_view(renewals),
     **{
+        "Renews on": st.column_config.DateColumn(format="D MMM YYYY"),
+        "ARR renewing": money_column,
+        "ARR at risk": money_column,
         "Risk score": st.column_config.ProgressColumn(format="%.2f", min_value=0.0, max_value=1.0),
         "Why": st.column_config.TextColumn(width="large"),
     },
