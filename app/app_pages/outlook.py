@@ -19,23 +19,20 @@ if months.empty:
     st.stop()
 
 now, ahead = months.iloc[0], months.iloc[-1]
-first, second, third = st.columns(3)
-with first:
+with display.tiles():
     display.simple_metric(
-        f"MRR at the end of {formatting.month_label(now['month'])}", formatting.money(now["forecast_mrr"],
-                                                                                     context.currency),
+        f"MRR at the end of {formatting.month_label(now['month'])}",
+        formatting.money(now["forecast_mrr"], context.currency),
         help_text="Month 0: the MRR of the last complete month, where the forecast and committed MRR start.",
     )
-with second:
     display.simple_metric(
-        f"Committed MRR in {formatting.month_label(ahead['month'])}", formatting.money(ahead["committed_mrr"],
-                                                                                     context.currency),
+        f"Committed MRR in {formatting.month_label(ahead['month'])}",
+        formatting.money(ahead["committed_mrr"], context.currency),
         help_text="Today's MRR less the cancellations already scheduled to take effect by then.",
     )
-with third:
     display.simple_metric(
-        f"Forecast MRR in {formatting.month_label(ahead['month'])}", formatting.money(ahead["forecast_mrr"],
-                                                                                     context.currency),
+        f"Forecast MRR in {formatting.month_label(ahead['month'])}",
+        formatting.money(ahead["forecast_mrr"], context.currency),
         help_text=(f"Between {formatting.money(ahead['low_mrr'], context.currency)} and "
                    f"{formatting.money(ahead['high_mrr'], context.currency)} (the band). Existing customers times "
                    "their chance of staying, plus new business at the last 6 months' pace."),
@@ -78,9 +75,13 @@ st.markdown(
     f"**{formatting.markdown_text(formatting.money(renewals['arr_renewing'].sum(), context.currency))}** of ARR, "
     "largest first"
 )
+money_column = st.column_config.NumberColumn(format="dollar" if context.currency == "USD" else "localized")
 display.plain_table(
     outlook.renewals_view(renewals),
     **{
+        "Renews on": st.column_config.DateColumn(format="D MMM YYYY"),
+        "ARR renewing": money_column,
+        "ARR at risk": money_column,
         "Risk score": st.column_config.ProgressColumn(format="%.2f", min_value=0.0, max_value=1.0),
         "Why": st.column_config.TextColumn(width="large"),
     },

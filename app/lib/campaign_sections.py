@@ -28,20 +28,17 @@ def win_back_campaigns(context: Context) -> None:
         st.caption("No win-back campaign (one sent mostly to lapsed customers) in this warehouse.")
         return
     for _, row in uplift.iterrows():
-        st.markdown(f"**{formatting.markdown_text(row['campaign'])}**")
-        first, second, third = st.columns(3)
-        with first:
+        st.markdown(f"**{formatting.markdown_text(formatting.category(row['campaign']))}**")
+        with display.tiles():
             display.simple_metric("Back within 3 months, sent",
-                                  formatting.percent(row["sent_reactivation_rate"], decimals=1),
+                                  formatting.percent(row["sent_reactivation_rate"]),
                                   help_text="Churned customers sent the campaign in their churn month or the next.")
-        with second:
             display.simple_metric("Back within 3 months, not sent",
-                                  formatting.percent(row["comparison_reactivation_rate"], decimals=1),
+                                  formatting.percent(row["comparison_reactivation_rate"]),
                                   help_text="Churned customers of the same churn months and segments not sent it.")
-        with third:
-            display.simple_metric("Uplift", formatting.points(row["uplift"], decimals=1),
-                                  help_text="Mantel-Haenszel difference over churn month and segment, with a "
-                                            "95 % interval (normal approximation).")
+            display.simple_metric("Uplift", formatting.points(row["uplift"]),
+                                  help_text="The difference between the two, compared within the same churn "
+                                            "month and segment; below it, the range it likely lies in.")
         if row["is_comparison_too_small"]:
             st.warning(campaigns.uplift_sentence(row))
         else:
@@ -57,7 +54,7 @@ def comment_themes(context: Context, dimension: str, value: str) -> None:
         return
     counts = campaigns.theme_counts(context.warehouse, dimension, value, context.start, context.end)
     st.caption(f"{context.filter_caption} · comments received {context.period_label}. A comment may carry "
-               "several themes, so a group's shares can add up to more than 100 %.")
+               "several themes, so a group's shares can add up to more than the whole.")
     display.plain_table(campaigns.theme_share_display(campaigns.theme_share_table(counts)))
 
     st.markdown("**Themes of customers who left within 3 months of their comment, against those who stayed**")

@@ -134,7 +134,7 @@ def funnel_table(monthly: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
 def funnel_display(table: pd.DataFrame, currency: str) -> pd.DataFrame:
     """The funnel as an executive reads it: rates as percentages, money with its currency."""
     return pd.DataFrame({
-        "Campaign": table["campaign"],
+        "Campaign": table["campaign"].map(formatting.category),
         "Win-back": table["is_win_back_campaign"].map({True: "yes", False: "no"}),
         "E-mails sent": table["emails_sent"].astype(int),
         "Customers reached": table["customers_reached"].astype(int),
@@ -159,11 +159,11 @@ def uplift_sentence(row: pd.Series) -> str:
         )
     return (
         f"Churned customers sent the campaign came back within 3 months "
-        f"{formatting.percent(row['sent_reactivation_rate'], decimals=1)} of the time, against "
-        f"{formatting.percent(row['comparison_reactivation_rate'], decimals=1)} for comparable churned customers "
-        f"not sent it: {formatting.points(row['uplift'], decimals=1)} "
-        f"(95 % interval {formatting.points(row['uplift_ci_low'], decimals=1)} to "
-        f"{formatting.points(row['uplift_ci_high'], decimals=1)})."
+        f"{formatting.percent(row['sent_reactivation_rate'])} of the time, against "
+        f"{formatting.percent(row['comparison_reactivation_rate'])} for comparable churned customers "
+        f"not sent it: {formatting.points(row['uplift'])}, likely between "
+        f"{formatting.points(row['uplift_ci_low'])} and {formatting.points(row['uplift_ci_high'])} "
+        "(95 times in 100, a range drawn this way holds the true difference)."
     )
 
 
@@ -209,7 +209,7 @@ def theme_examples(comments: pd.DataFrame, per_theme: int = EXAMPLES_PER_THEME) 
     return pd.DataFrame({
         "Theme": examples["theme"].map(THEME_LABELS).fillna(examples["theme"]),
         "Comment": examples["comment"],
-        "Group": examples["respondent_group"],
+        "Group": examples["respondent_group"].map(formatting.category),
         "Survey": examples["survey_type"].str.upper(),
         "Score": examples["score"].astype(int),
         "Received": pd.to_datetime(examples["responded_at"]).dt.date.map(formatting.day_label),

@@ -511,11 +511,26 @@ def holdout_sentences(quality: pd.DataFrame) -> list[str]:
     return sentences
 
 
+# The fitting errors whose wording names the model's parameters, in words a reader follows.
+_FIT_ERROR_WORDS = (
+    (re.compile(r"no finite maximum-likelihood estimate: the optimum runs to the edge of the parameter space "
+                r"\([^()]*\); the data do not identify the model's heterogeneity(?: \([^()]*\))?"),
+     "the churn seen so far does not show how much customers differ from one another"),
+    (re.compile(r"no customer is observed beyond the first period: one period of data cannot separate alpha from "
+                r"beta"),
+     "no customer is seen beyond the first renewal, too short to tell how churn changes with tenure"),
+)
+
+
 def model_note(note: object) -> str:
-    """Why a group has no model of its own, with the group's codes in words (`'mid_market'` → `Mid-market`)."""
+    """Why a group has no model of its own, in words: the group's codes (`'mid_market'` → `Mid-market`) and the
+    fitting errors without the model's parameter names."""
     if is_missing(note):
         return ""
-    return re.sub(r"'([a-z0-9_]+)'", lambda code: category(code.group(1)), str(note))
+    text = str(note)
+    for pattern, words in _FIT_ERROR_WORDS:
+        text = pattern.sub(words, text)
+    return re.sub(r"'([a-z0-9_]+)'", lambda code: category(code.group(1)), text)
 
 
 def fit_quality_table(quality: pd.DataFrame) -> pd.DataFrame:

@@ -148,7 +148,7 @@ def assert_headlines(shown: dict[str, tuple[str, str, str]], current: dict, prev
 
 
 PAGES = ["overview", "mrr_movements", "cohorts", "reactivation", "lifetime_value", "at_risk", "satisfaction",
-         "data_quality"]
+         "outlook", "data_quality"]
 
 
 @pytest.mark.parametrize("page", PAGES)

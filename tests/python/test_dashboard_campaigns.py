@@ -56,18 +56,19 @@ def test_reactivation_page_shows_the_funnel_and_uplift_of_the_marts(app, parity_
         " from marts.campaign_monthly where campaign = 'win_back' and month between ? and ?",
         [start, end],
     )
-    win_back = funnel.loc["win_back"]
+    win_back = funnel.loc["Win back"]
     assert win_back["Win-back"] == "yes"
     assert (win_back["E-mails sent"], win_back["Opened"], win_back["Clicked"]) == (
         expected["sent"], expected["opens"], expected["clicks"])
     assert win_back["Open rate"] == formatting.percent(expected["opens"] / expected["sent"])
-    assert (funnel.drop(index="win_back")["Win-back"] == "no").all()
+    assert (funnel.drop(index="Win back")["Win-back"] == "no").all()
 
     [uplift] = parity_duckdb.query("select * from marts.win_back_uplift")
     shown = {metric.label: metric.value for metric in app.metric}
-    assert shown["Uplift"] == formatting.points(uplift["uplift"], decimals=1)
-    assert shown["Back within 3 months, sent"] == formatting.percent(uplift["sent_reactivation_rate"], decimals=1)
-    assert any("95 % interval" in caption.value for caption in app.caption)
+    assert shown["Uplift"] == formatting.points(uplift["uplift"])
+    assert shown["Back within 3 months, sent"] == formatting.percent(uplift["sent_reactivation_rate"])
+    assert any(f"likely between {formatting.points(uplift['uplift_ci_low'])} and" in caption.value.replace("\\", "")
+               for caption in app.caption)
 
 
 def test_satisfaction_page_shows_theme_shares_newest_examples_and_a_csv(app, parity_duckdb) -> None:

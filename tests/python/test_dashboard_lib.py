@@ -130,3 +130,15 @@ def test_win_back_compares_the_same_churned_customers_across_windows():
     assert no_year_yet.churned == 15 and no_year_yet.shares[12] is None
     assert no_year_yet.shares[6] == pytest.approx((0.2 * 10 + 0.6 * 5) / 15)
     assert no_year_yet.shares[6] >= no_year_yet.shares[3]
+
+
+def test_model_note_says_why_a_group_has_no_model_without_the_models_parameters():
+    note = ("every semi-annual customer cannot be fitted (no finite maximum-likelihood estimate: the optimum runs to "
+            "the edge of the parameter space (alpha=2.06e+04, beta=1.2e+05); the data do not identify the model's "
+            "heterogeneity); the annual customers of segment 'mid_market' cannot be fitted (no customer is observed "
+            "beyond the first period: one period of data cannot separate alpha from beta)")
+    words = figures.model_note(note)
+    assert words == (
+        "every semi-annual customer cannot be fitted (the churn seen so far does not show how much customers differ "
+        "from one another); the annual customers of segment Mid-market cannot be fitted (no customer is seen beyond "
+        "the first renewal, too short to tell how churn changes with tenure)")

@@ -54,7 +54,7 @@ def test_outlook_states_the_6_and_12_month_backtest_error_in_words(page, parity_
         row = parity_duckdb.query(
             "select mape from marts.mrr_forecast_backtest where method = 'survival' and months_ahead = ?", [horizon])
         assert row, f"the 36-month sample has {horizon}-month backtests"
-        said = f"Our {horizon}-month forecasts were off by {formatting.percent(row[0]['mape'], decimals=1)} on average"
+        said = f"Our {horizon}-month forecasts were off by {formatting.percent(row[0]['mape'])} on average"
         assert said in text.replace("\\", "")
 
 
@@ -78,3 +78,17 @@ def test_backtest_sentence_says_when_ours_did_not_beat_the_naive_forecasts():
     assert "2.0% assuming MRR stays flat and 5.0% extending the last 3 months' growth" in sentence
     assert sentence.endswith("so ours did not beat them all.")
     assert outlook.backtest_sentence(backtest, 12).startswith("Our 12-month forecasts cannot be judged yet")
+
+
+def test_renewals_table_shows_plans_segments_and_reasons_in_words_not_codes():
+    renewals = pd.DataFrame({
+        "customer_id": ["c1", "c2"], "renewal_date": ["2026-12-01", "2026-12-02"],
+        "plan_interval": ["semi_annual", "annual"], "segment": ["mid_market", "smb"],
+        "arr_renewing": [1200, 600], "risk_score": [0.7, 0.1], "risk_weighted_arr": [840, 60],
+        "signals": ["inactive, email_disengaged", None], "is_cancellation_scheduled": [True, False],
+    })
+    view = outlook.renewals_view(renewals)
+    assert view["Plan"].tolist() == ["Semi annual", "Annual"]
+    assert view["Segment"].tolist() == ["Mid-market", "SMB"]
+    assert view["Why"].tolist() == [
+        "No product activity for 30 days or more; Stopped opening or clicking our emails", "No single warning sign"]

@@ -38,7 +38,7 @@ if str(APP_DIR) not in sys.path:
     sys.path.insert(0, str(APP_DIR))
 
 PAGES = ["overview", "mrr_movements", "cohorts", "reactivation", "lifetime_value", "at_risk", "satisfaction",
-         "data_quality"]
+         "outlook", "data_quality"]
 
 # Shown figures that describe the build rather than the data: two builds of the same data differ in them.
 BUILD_SPECIFIC_METRICS = {"Figures built"}
