@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from churn_warehouse.subscription_cltv import (
     OVERALL, PeriodModel, _fit_or_reason, _model_of, calibration_frame, choose_model,
@@ -29,6 +30,15 @@ RUN_COLUMNS = [
     "new_business_mrr", "committed_mrr", "scheduled_churn_mrr", "scheduled_contraction_mrr", "low_mrr",
     "high_mrr", "actual_mrr",
 ]
+
+
+def _no_runs() -> pd.DataFrame:
+    """The runs of a build without a complete month: none, with typed columns (an untyped empty frame becomes
+    a table of NULL-typed columns, which breaks the marts' contracts)."""
+    types = {"as_of_month": pa.date32(), "is_latest": pa.bool_(), "method": pa.string(), "months_ahead": pa.int64(),
+             "month": pa.date32()}
+    return pd.DataFrame({column: pd.Series([], dtype=pd.ArrowDtype(types.get(column, pa.float64())))
+                         for column in RUN_COLUMNS})
 
 
 def _month(value: object) -> pd.Timestamp:
@@ -209,7 +219,7 @@ def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, customer_months: p
         known_at=pd.to_datetime(scheduled["known_at"]),
     )
     if totals.empty:
-        return pd.DataFrame(columns=RUN_COLUMNS)
+        return _no_runs()
     first, last = totals.index.min(), totals.index.max()
     runs = []
     month0 = first + pd.DateOffset(months=MIN_HISTORY_MONTHS)
