@@ -122,9 +122,10 @@ final as (
             when grid.is_90d_known
                 then {{ safe_divide('won_back.reactivated_90d_customers', 'won_back.lapsed_customers_reached') }}
         end as reactivation_rate_90d,
-        case when grid.is_30d_known then {{ round_money('coalesce(won_back.reactivated_30d_mrr, 0)') }} end
+        -- Rounded outside the case, so both columns keep the money type's scale on PostgreSQL too.
+        {{ round_money('case when grid.is_30d_known then coalesce(won_back.reactivated_30d_mrr, 0) end') }}
             as reactivated_30d_mrr,
-        case when grid.is_90d_known then {{ round_money('coalesce(won_back.reactivated_90d_mrr, 0)') }} end
+        {{ round_money('case when grid.is_90d_known then coalesce(won_back.reactivated_90d_mrr, 0) end') }}
             as reactivated_90d_mrr
     from grid
     left join funnel

@@ -33,7 +33,7 @@ final as (
         max(as_of_month) as last_as_of_month,
         cast(avg(abs(relative_error)) as {{ type_rate() }}) as mape,
         cast(avg(relative_error) as {{ type_rate() }}) as bias,
-        cast(avg(is_inside_band) as {{ type_rate() }}) as band_coverage
+        avg(cast(is_inside_band as {{ type_rate() }})) as band_coverage
     from errors
     group by method, months_ahead
 )
