@@ -128,7 +128,8 @@ def funnel_table(monthly: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     sums["click_rate"] = rate("unique_clicks", "emails_sent")
     sums["click_to_open_rate"] = rate("unique_clicks", "unique_opens")
     sums["reactivation_rate_90d"] = rate("reactivated_90d_customers", "lapsed_90d_known")
-    return sums.reset_index().sort_values(["is_win_back_campaign", "emails_sent"], ascending=False)
+    return sums.reset_index().sort_values(["is_win_back_campaign", "emails_sent", "campaign"],
+                                          ascending=[False, False, True], kind="stable")
 
 
 def funnel_display(table: pd.DataFrame, currency: str) -> pd.DataFrame:
@@ -192,7 +193,7 @@ def theme_churn_display(churn: pd.DataFrame) -> pd.DataFrame:
     """Themes of customers who left within 3 months against those who stayed, largest difference first."""
     frame = churn.assign(
         difference=churn["churned_theme_share"].astype(float) - churn["stayed_theme_share"].astype(float)
-    ).sort_values("difference", ascending=False, na_position="last")
+    ).sort_values(["difference", "theme"], ascending=[False, True], na_position="last", kind="stable")
     return pd.DataFrame({
         "Theme": frame["theme"].map(THEME_LABELS).fillna(frame["theme"]),
         "Customers who left within 3 months": frame["churned_theme_share"].map(formatting.percent),

@@ -142,3 +142,17 @@ def test_model_note_says_why_a_group_has_no_model_without_the_models_parameters(
         "every semi-annual customer cannot be fitted (the churn seen so far does not show how much customers differ "
         "from one another); the annual customers of segment Mid-market cannot be fitted (no customer is seen beyond "
         "the first renewal, too short to tell how churn changes with tenure)")
+
+
+def test_themes_with_the_same_difference_show_in_the_same_order_whatever_order_the_engine_returns_them():
+    from lib import campaigns
+
+    # Two themes tie at +10 points; PostgreSQL and DuckDB may return them in either order.
+    rows = pd.DataFrame({
+        "theme": ["no_longer_needed", "missing_features", "price"],
+        "churned_theme_share": [0.3, 0.3, 0.5],
+        "stayed_theme_share": [0.2, 0.2, 0.1],
+    })
+    forward = campaigns.theme_churn_display(rows)["Theme"].tolist()
+    backward = campaigns.theme_churn_display(rows.iloc[::-1])["Theme"].tolist()
+    assert forward == backward == ["Price", "Missing features", "No longer needed"]
