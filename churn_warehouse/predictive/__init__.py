@@ -66,20 +66,37 @@ def _polish_with_nelder_mead(
     stalled: OptimizeResult,
     bounds: list[tuple[float, float]],
 ) -> OptimizeResult:
-    """Restart a stalled gradient search with the derivative-free simplex method."""
+    """Restart a stalled gradient search with the derivative-free simplex method.
+
+    The simplex stops as soon as its best point reaches the edge of the search box: the caller then refuses the
+    fit as running to the edge. Without the stop, a likelihood that keeps rising towards the edge (the sBG's
+    alpha and beta growing together towards constant churn) had the simplex crawl along that ridge for its whole
+    budget of 40,000 evaluations, a few seconds per fit, and end on the edge all the same.
+    """
+
+    def stop_on_the_edge(intermediate_result: OptimizeResult) -> None:
+        if _on_edge(intermediate_result.x).any():
+            raise StopIteration
+
     return minimize(
         objective,
         stalled.x,
         method="Nelder-Mead",
         bounds=bounds,
+        callback=stop_on_the_edge,
         options={"xatol": 1e-9, "fatol": 1e-14, "maxiter": 20000, "maxfev": 40000},
     )
 
 
+def _on_edge(log_params: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Which log-parameters lie within 1 of the edge of the search box (a parameter above about 3.7e6 or below
+    about 2.7e-7)."""
+    return np.abs(log_params) > LOG_PARAM_BOUND - 1.0
+
+
 def _raise_if_on_boundary(log_params: NDArray[np.float64], names: Sequence[str], hint: str) -> None:
     """Refuse an optimum on the edge of the search box: the MLE is at zero or infinity."""
-    at_edge = np.abs(log_params) > LOG_PARAM_BOUND - 1.0
-    if at_edge.any():
+    if _on_edge(log_params).any():
         values = ", ".join(f"{name}={np.exp(x):.3g}" for name, x in zip(names, log_params))
         raise FitError(
             "no finite maximum-likelihood estimate: the optimum runs to the edge of the "

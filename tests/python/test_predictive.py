@@ -16,6 +16,7 @@ import pytest
 from scipy.optimize import OptimizeResult
 
 import churn_warehouse.predictive as predictive
+import churn_warehouse.predictive.sbg as sbg_module
 from churn_warehouse.predictive import (
     BgNbdFit,
     FitError,
@@ -200,6 +201,30 @@ def test_sbg_blames_the_parameter_limit_before_the_optimiser(monkeypatch: pytest
     with pytest.raises(FitError, match="edge of the parameter space") as raised:
         fit_sbg_from_survivors(REGULAR[:CALIBRATION_YEARS])
     assert "did not converge" not in str(raised.value)
+
+
+def test_a_group_whose_likelihood_rises_along_a_ridge_to_the_edge_is_refused_without_crawling_along_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """84 monthly customers of a generated sample whose sBG likelihood keeps rising as alpha and beta grow together
+    (towards constant churn): the gradient search stalls, and the simplex that polishes it stops once it reaches
+    the edge of the search box, after a few hundred evaluations; it used to crawl along the ridge for its whole
+    budget of 40,000 (seconds per fit) and end on the edge all the same."""
+    cells = [(0, False, 17), (0, True, 20), (1, False, 5), (1, True, 24), (2, False, 1), (2, True, 17)]
+    lifetime = [life for life, _, count in cells for _ in range(count)]
+    is_censored = [censored for _, censored, count in cells for _ in range(count)]
+    evaluations = 0
+    log_likelihood = sbg_module._sbg_log_likelihood
+
+    def counted(*args: object) -> float:
+        nonlocal evaluations
+        evaluations += 1
+        return log_likelihood(*args)
+
+    monkeypatch.setattr(sbg_module, "_sbg_log_likelihood", counted)
+    with pytest.raises(FitError, match="edge of the parameter space"):
+        fit_sbg(lifetime, is_censored, min_customers=30)
+    assert evaluations < 2_000
 
 
 def test_sbg_rejects_malformed_input() -> None:
