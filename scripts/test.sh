@@ -13,10 +13,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh postgres spark  # the optional engines too: the engine-parity tests build on each
-bash scripts/setup_browser.sh  # Debian's chromium + chromedriver for the dashboard's browser test
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
+# The lint (two processes) runs while apt installs the browser, which waits mostly on the network and the disk.
+lint_log=$(mktemp)
+.venv/bin/sqlfluff lint --processes 2 models analyses tests/dbt > "$lint_log" 2>&1 &
+lint_pid=$!
+bash scripts/setup_browser.sh  # Debian's chromium + chromedriver for the dashboard's browser test
 echo "== sqlfluff lint (dbt templater, DuckDB dialect)"
-.venv/bin/sqlfluff lint models analyses tests/dbt
+lint_status=0
+wait "$lint_pid" || lint_status=$?
+cat "$lint_log"
+[ "$lint_status" -eq 0 ] || exit "$lint_status"
 
 second=(tests/python/test_engine_parity.py tests/python/test_dashboard_postgres.py tests/python/test_spark_parity.py
         tests/python/test_determinism.py tests/python/test_stripe_equivalence_postgres.py tests/python/test_bad_input.py

@@ -2,7 +2,10 @@
 
 The base is a generated sample (500 customers, 12 months, no injected bad rows) written as CSV, built and
 published once. Every case copies that published warehouse, breaks the raw data in one way and runs
-validate raw → dbt build → validate marts → publish into its own paths. Expected outcomes:
+validate raw → dbt build → validate marts → publish into its own paths. The cases that publish with the MRR
+marts unchanged and touch different rows share one run (`batch`): their mutations are applied together, and
+that run must quarantine exactly the sum of what each expects and name each case's defect (a full build costs
+about 20 s; thirteen cases run as one). Expected outcomes:
 
 - `published`: the build completes, the bad rows are quarantined with the expected reasons and counts and
   a warning names them; the published marts change only by those rows (the MRR marts are identical to the
@@ -306,40 +309,48 @@ class Case:
     names: tuple[str, ...] = ()
     figures_unchanged: bool = True
     cost: int = 2  # 2: full build, 1: dbt stops early, 0: stops before dbt (order of scheduling)
+    batch: str = ""  # cases of one batch run together; empty: a run of its own
+
+    @property
+    def run_id(self) -> str:
+        return self.batch or self.id
 
 
 PUBLISHED = "published"
 RAW_STOP = "blocked_by_raw_validation"
 DBT_STOP = "dbt_build_failed"
 MART_STOP = "blocked_by_mart_validation"
+TOGETHER = "published_together"  # cases that publish with the MRR marts unchanged and touch different rows
 
 CASES = [
     Case("duplicate_ids", "two different customers rows share customer_id", duplicate_customer_id, PUBLISHED,
          ("customers", "duplicate_key"), figures_unchanged=False),
-    Case("null_key", "a payment without payment_id", null_payment_key, PUBLISHED, ("payments", "null_key")),
+    Case("null_key", "a payment without payment_id", null_payment_key, PUBLISHED, ("payments", "null_key"),
+         batch=TOGETHER),
     Case("orphan_invoice", "an invoice (with a line and a payment) of a customer that does not exist",
-         orphan_invoice, PUBLISHED, ("invoices", "orphan_customer")),
+         orphan_invoice, PUBLISHED, ("invoices", "orphan_customer"), batch=TOGETHER),
     Case("bad_period", "a subscription line with period_end = period_start", line_with_bad_period, PUBLISHED,
-         ("invoice_lines", "bad_period")),
+         ("invoice_lines", "bad_period"), batch=TOGETHER),
     Case("negative_amount", "a subscription line of -49.00", negative_subscription_amount, PUBLISHED,
-         ("invoice_lines", "negative_amount")),
+         ("invoice_lines", "negative_amount"), batch=TOGETHER),
     Case("unknown_currency", "an invoice in currency XYZ, with a line", unknown_currency, PUBLISHED,
-         ("invoices", "unknown_currency")),
+         ("invoices", "unknown_currency"), batch=TOGETHER),
     Case("missing_exchange_rate", "no EUR rate for 47 days around a month end", exchange_rate_gap, DBT_STOP,
          ("exchange_rates", "rate_to_reporting", "max_rate_age_days", "EUR"), cost=1),
     Case("nps_11", "an NPS answer scoring 11", survey_score("nps", "11"), PUBLISHED,
-         ("survey_responses", "bad_score")),
+         ("survey_responses", "bad_score"), batch=TOGETHER),
     Case("csat_0", "a CSAT answer scoring 0", survey_score("csat", "0"), PUBLISHED,
-         ("survey_responses", "bad_score")),
-    Case("future_timestamp", "an event in 2099", future_event, PUBLISHED, ("events", "future_timestamp")),
+         ("survey_responses", "bad_score"), batch=TOGETHER),
+    Case("future_timestamp", "an event in 2099", future_event, PUBLISHED, ("events", "future_timestamp"),
+         batch=TOGETHER),
     Case("text_in_numeric_column", "a payment amount '12,50'", text_in_numeric_column, PUBLISHED,
-         ("payments", "bad_type")),
+         ("payments", "bad_type"), batch=TOGETHER),
     Case("timestamps_with_offsets", "every issued_at written with a +02:00 offset (same instants)",
-         timestamps_with_offsets, PUBLISHED),
+         timestamps_with_offsets, PUBLISHED, batch=TOGETHER),
     Case("empty_required_table", "payments.csv with a header and no rows", empty_required_table, RAW_STOP,
          ("payments", "(whole table)", "a present required raw table has at least one row"), cost=0),
     Case("missing_optional_table", "no support_tickets.csv", remove_table("support_tickets"), PUBLISHED,
-         ("support_tickets", "(whole table)", "an optional raw table is present")),
+         ("support_tickets", "(whole table)", "an optional raw table is present"), batch=TOGETHER),
     Case("missing_required_table", "no subscriptions.csv", remove_table("subscriptions"), RAW_STOP,
          ("subscriptions", "(whole table)", "a required raw table is present"), cost=0),
     Case("month_without_events", "no event at all in April 2025", month_without_events, RAW_STOP,
@@ -351,9 +362,9 @@ CASES = [
     Case("stale_billing_export", "no invoice, line or payment after 2025-05-10", stale_billing_export, RAW_STOP,
          ("invoices", "issued_at", "at most 35 days before the as-of date"), cost=0),
     Case("huge_amount", "a subscription line of 999999999999999999999999999.99", huge_amount, PUBLISHED,
-         ("invoice_lines", "out_of_range")),
+         ("invoice_lines", "out_of_range"), batch=TOGETHER),
     Case("canceled_before_started", "a subscription canceled before it started", canceled_before_started,
-         PUBLISHED, ("subscriptions", "bad_period")),
+         PUBLISHED, ("subscriptions", "bad_period"), batch=TOGETHER),
     Case("zero_byte_optional_table", "support_tickets.csv of 0 bytes", empty_file("support_tickets"), PUBLISHED,
          ("support_tickets", "an optional raw table is present", "0 bytes")),
     Case("zero_byte_required_table", "payments.csv of 0 bytes", empty_file("payments"), RAW_STOP,
@@ -363,7 +374,7 @@ CASES = [
     Case("void_month_of_invoices", "every invoice of March 2025 voided", void_month_of_invoices, MART_STOP,
          ("mrr_monthly", "mrr", "month-over-month MRR change")),
 ]
-CASES_BY_ID = {case.id: case for case in CASES}
+RUNS = {run_id: [case for case in CASES if case.run_id == run_id] for run_id in dict.fromkeys(c.run_id for c in CASES)}
 
 
 # ------------------------------------------------------------------------------------ running a case
@@ -411,11 +422,11 @@ def accounting(db_path: Path) -> list[tuple[str, str, str | None, int, int]] | N
         ).fetchall()
 
 
-def run_case(case_id: str, base_raw: str, baseline_db: str, scratch: str) -> dict[str, object]:
-    """Run one case in this worker's directory (same raw path for every case, so dbt parses once per worker)."""
+def run_case(run_id: str, base_raw: str, baseline_db: str, scratch: str) -> dict[str, object]:
+    """Run one case, or one batch of cases, in this worker's directory (same raw path for every run, so dbt
+    parses once per worker)."""
     from churn_warehouse.build import build_and_publish
 
-    case = CASES_BY_ID[case_id]
     worker = Path(scratch) / f"worker_{os.getpid()}"
     raw, published = worker / "raw", worker / "published" / "warehouse.duckdb"
     build_db = worker / "build" / "warehouse.duckdb"
@@ -425,7 +436,10 @@ def run_case(case_id: str, base_raw: str, baseline_db: str, scratch: str) -> dic
     shutil.copytree(base_raw, raw)
     published.parent.mkdir(parents=True)
     shutil.copyfile(baseline_db, published)
-    expected_quarantine = case.mutate(raw)
+    expected_quarantine: Expected = {}
+    for case in RUNS[run_id]:
+        for key, rows in case.mutate(raw).items():
+            expected_quarantine[key] = expected_quarantine.get(key, 0) + rows
     digest_before = file_digest(published)
     started = time.perf_counter()
     result = build_and_publish({"raw_path": str(raw), "raw_format": "csv", "as_of_date": AS_OF}, published,
@@ -433,7 +447,7 @@ def run_case(case_id: str, base_raw: str, baseline_db: str, scratch: str) -> dic
     run = result.quality
     source_of_accounting = published if run.published else build_db
     return {
-        "id": case_id,
+        "id": run_id,
         "seconds": time.perf_counter() - started,
         "outcome": run.outcome,
         "output": result.output,
@@ -490,14 +504,14 @@ def name_the_worker_main_module() -> None:
 
 @pytest.fixture(scope="module")
 def outcomes(base: dict[str, object]) -> dict[str, dict[str, object]]:
-    """Every case, run in two spawned worker processes, most expensive first."""
+    """Every run (a case or a batch), in two spawned worker processes, most expensive first."""
     scratch = base["root"] / "cases"
     scratch.mkdir()
-    ordered = sorted(CASES, key=lambda case: -case.cost)
+    ordered = sorted(RUNS, key=lambda run_id: -max(case.cost for case in RUNS[run_id]))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=name_the_worker_main_module) as pool:
-        futures = [pool.submit(run_case, case.id, str(base["raw"]), str(base["published"]), str(scratch))
-                   for case in ordered]
+        futures = [pool.submit(run_case, run_id, str(base["raw"]), str(base["published"]), str(scratch))
+                   for run_id in ordered]
         return {future.result()["id"]: future.result() for future in futures}
 
 
@@ -541,7 +555,7 @@ def _line_naming(lines: list[str], names: tuple[str, ...]) -> str | None:
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_bad_input_case(case: Case, outcomes, base):
-    result = outcomes[case.id]
+    result = outcomes[case.run_id]
     output = result["output"]
     assert result["outcome"] == case.outcome, (
         f"{case.id} ({case.defect}): expected {case.outcome}, got {result['outcome']}\n" + output[-5000:]
