@@ -22,7 +22,7 @@ import pytest
 from hand_worked import BUILD_VARS as HAND_WORKED_VARS
 from hand_worked import RAW_DIR as HAND_WORKED_RAW
 
-from churn_warehouse.build import dbt_build_on, run_dbt_build, run_server_build
+from churn_warehouse.build import SKIP_UNIT_TESTS, dbt_build_on, run_dbt_build, run_server_build
 from churn_warehouse.generator import generate
 from churn_warehouse.targets import engine
 
@@ -203,12 +203,14 @@ def fresh_postgres_database(server: dict[str, str], name: str) -> dict[str, str]
 def build_on_postgres(
     postgres_server: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[..., ServerOutcome]:
-    """Factory: `build_on_postgres(raw_dir, raw_format=..., **dbt_vars)` loads the raw files into a fresh
-    database with the package's loader and builds it in the three server phases."""
+    """Factory: `build_on_postgres(raw_dir, raw_format=..., unit_tests=False, **dbt_vars)` loads the raw files
+    into a fresh database with the package's loader and builds it in the three server phases; dbt's unit tests
+    run only with `unit_tests` (the parity build runs them once on PostgreSQL)."""
     count = iter(range(1_000))
 
     def build(
-        raw_dir: Path, raw_format: str = "parquet", into: ServerOutcome | None = None, **dbt_vars: object
+        raw_dir: Path, raw_format: str = "parquet", into: ServerOutcome | None = None, unit_tests: bool = False,
+        **dbt_vars: object,
     ) -> ServerOutcome:
         """`into`: build into the database of an earlier build instead of a fresh one."""
         work_dir = tmp_path_factory.mktemp("postgres_build")
@@ -216,7 +218,8 @@ def build_on_postgres(
         with environment(**settings):
             engine("postgres").load_raw(Path(raw_dir), raw_format, "raw")
             result = run_server_build(
-                "postgres", {"raw_format": raw_format, **dbt_vars}, work_dir, echo=False
+                "postgres", {"raw_format": raw_format, **dbt_vars}, work_dir, echo=False,
+                extra_args=None if unit_tests else SKIP_UNIT_TESTS,
             )
         return ServerOutcome(result.ok, result.output, "postgres", settings, work_dir)
 
@@ -289,8 +292,8 @@ def parity_duckdb(build_warehouse: Callable[..., BuildOutcome], parity_raw: Path
 
 @pytest.fixture(scope="session")
 def parity_postgres(build_on_postgres: Callable[..., ServerOutcome], parity_raw: Path) -> ServerOutcome:
-    """The parity sample built on PostgreSQL."""
-    outcome = build_on_postgres(parity_raw)
+    """The parity sample built on PostgreSQL, with every dbt unit test."""
+    outcome = build_on_postgres(parity_raw, unit_tests=True)
     assert outcome.ok, outcome.output[-5000:]
     return outcome
 

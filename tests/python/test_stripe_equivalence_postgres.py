@@ -9,7 +9,7 @@ import pytest
 
 from conftest import PARITY_CUSTOMERS, ServerOutcome, environment, fresh_postgres_database
 from test_stripe_equivalence import STRIPE, assert_same_marts
-from churn_warehouse.build import run_server_build
+from churn_warehouse.build import SKIP_UNIT_TESTS, run_server_build
 from churn_warehouse.generator import generate
 from churn_warehouse.targets import engine
 
@@ -23,7 +23,8 @@ def stripe_postgres(postgres_server, tmp_path_factory) -> ServerOutcome:
     settings = fresh_postgres_database(postgres_server, "churn_test_stripe")
     with environment(**settings):
         engine("postgres").load_raw(raw, "parquet", "raw", billing_source="stripe")
-        result = run_server_build("postgres", {"raw_format": "parquet", **STRIPE}, work_dir, echo=False)
+        result = run_server_build("postgres", {"raw_format": "parquet", **STRIPE}, work_dir, echo=False,
+                                  extra_args=SKIP_UNIT_TESTS)  # the parity build runs them
     outcome = ServerOutcome(result.ok, result.output, "postgres", settings, work_dir)
     assert outcome.ok, outcome.output[-5000:]
     return outcome
