@@ -28,7 +28,8 @@ cat "$lint_log"
 second=(tests/python/test_engine_parity.py tests/python/test_dashboard_postgres.py tests/python/test_spark_parity.py
         tests/python/test_determinism.py tests/python/test_stripe_equivalence_postgres.py tests/python/test_bad_input.py
         tests/python/test_security.py tests/python/test_dbt_docs.py tests/python/test_semantic_layer.py
-        tests/python/test_campaigns.py tests/python/test_dashboard_campaigns.py tests/python/test_dashboard_outlook.py)
+        tests/python/test_campaigns.py tests/python/test_dashboard_campaigns.py tests/python/test_dashboard_outlook.py
+        tests/python/test_publish_reliability.py)
 reports=$(mktemp -d)
 echo "== pytest, two processes (the second one's output follows the first's)"
 .venv/bin/python -m pytest --junitxml="$reports/second.xml" "${second[@]}" "$@" > "$reports/second.log" 2>&1 &

@@ -188,6 +188,7 @@ def test_the_app_serves_the_old_marts_during_a_build_and_the_new_ones_after_publ
         # old figures; one that straddles the rename may rightly show either.
         if building and published.stat().st_ino == original:
             reads_during_build.append(shown_mrr(state))
+        time.sleep(2)  # a reader every few seconds, not a browser that takes a core from the build it waits for
     build.join(timeout=60)
     result = outcome["result"]
     assert result.ok, result.output[-5000:]
