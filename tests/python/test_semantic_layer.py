@@ -2,12 +2,16 @@
 
 MetricFlow's own engine (what `mf query` runs) reads the semantic manifest that the suite's parity build wrote
 and queries that build's DuckDB file read-only: no build of its own. Money agrees to the cent, counts exactly,
-rates to 1e-9, for every month and split by each customer dimension.
+rates to 1e-9, for every month and split by each customer dimension. One test runs the `mf query` command itself,
+as the README shows it, with the profile's `semantic` target.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -142,6 +146,37 @@ def test_every_metric_by_month_equals_the_marts(engine, parity_duckdb):
 
     assert sorted(actual["month"]) == sorted(monthly["month"]), "MetricFlow has the mart's months, no more, no less"
     assert len(monthly) >= 24 and monthly["churned_customers"].sum() > 0 and satisfaction["nps_answers"].sum() > 0
+    problems = (
+        differences("mrr_monthly", monthly, actual, ["month"], CUSTOMER_METRICS)
+        + differences("reactivation_monthly", reactivation, actual, ["month"], ["reactivation_rate"])
+        + differences("satisfaction_monthly", satisfaction, actual, ["month"], ["nps"])
+    )
+    assert problems == [], "\n".join(problems[:20])
+
+
+def test_the_mf_query_command_gives_every_metric_by_month_as_the_marts(parity_duckdb, tmp_path):
+    """`mf query` run as a user runs it (README, Semantic layer), in a project folder whose target/ is the parity
+    build's, with DBT_TARGET=semantic and CHURN_WAREHOUSE_DB naming the build's file (opened read-only)."""
+    project_dir = Path(__file__).resolve().parents[2]
+    for name in ("dbt_project.yml", "profiles.yml"):
+        (tmp_path / name).symlink_to(project_dir / name)
+    (tmp_path / "target").symlink_to(parity_duckdb.db_path.parent / "target")
+    metrics = CUSTOMER_METRICS + ("reactivation_rate", "nps")
+    environment = {**os.environ, "DBT_TARGET": "semantic", "DBT_PROFILES_DIR": str(tmp_path),
+                   "CHURN_WAREHOUSE_DB": str(parity_duckdb.db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    command = [str(Path(sys.executable).parent / "mf"), "query", "--metrics", ",".join(metrics),
+               "--group-by", MONTH, "--csv", str(tmp_path / "metrics.csv")]
+    finished = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    actual = pd.read_csv(tmp_path / "metrics.csv")
+    actual["month"] = [pd.Timestamp(value).date() for value in actual.pop(MONTH)]
+    monthly = parity_duckdb.read("marts", "mrr_monthly")
+    reactivation = parity_duckdb.read("marts", "reactivation_monthly")
+    satisfaction = parity_duckdb.read("marts", "satisfaction_monthly").query("dimension == 'all'")
+    for mart in (monthly, reactivation, satisfaction):
+        mart["month"] = [pd.Timestamp(value).date() for value in mart["month"]]
+
+    assert sorted(actual["month"]) == sorted(monthly["month"])
     problems = (
         differences("mrr_monthly", monthly, actual, ["month"], CUSTOMER_METRICS)
         + differences("reactivation_monthly", reactivation, actual, ["month"], ["reactivation_rate"])
