@@ -261,9 +261,15 @@ def start_spark_parity_build() -> subprocess.Popen:
     return _spark_parity_build
 
 
+# A test's Spark JVM lives a few minutes: compiling with C1 only and one GC thread spares about 12 % of its CPU
+# (the parity build at 500 customers: 434 CPU seconds instead of 492, the same wall time).
+SPARK_TEST_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
+
 def spark_settings(work_dir: Path) -> dict[str, str]:
     """The environment that points the spark target at a warehouse folder of its own."""
-    return {"CHURN_WAREHOUSE_SPARK_DIR": str(work_dir / "spark")}
+    return {"CHURN_WAREHOUSE_SPARK_DIR": str(work_dir / "spark"),
+            "CHURN_WAREHOUSE_SPARK_JAVA_OPTIONS": SPARK_TEST_JAVA_OPTIONS}
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -101,5 +101,7 @@ def test_loader_session_uses_the_spark_target_of_profiles_yml(monkeypatch, tmp_p
     parameters = spark.session_parameters()
     assert parameters["spark.sql.warehouse.dir"] == f"{tmp_path}/warehouse"
     assert parameters["spark.driver.extraJavaOptions"] == f"-Dderby.system.home={tmp_path}"
+    monkeypatch.setenv("CHURN_WAREHOUSE_SPARK_JAVA_OPTIONS", "-XX:+UseSerialGC")
+    assert spark.session_parameters()["spark.driver.extraJavaOptions"] == f"-XX:+UseSerialGC -Dderby.system.home={tmp_path}"
     assert parameters["spark.sql.session.timeZone"] == "UTC"
     assert parameters["spark.sql.ansi.enabled"] == "false"
