@@ -20,7 +20,7 @@ import shutil
 import time
 import zlib
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -29,6 +29,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from churn_warehouse import last_complete_day
 
 __all__ = ["DAILY_TABLES", "TABLES", "generate", "main", "stage_days", "write_daily_files"]
 
@@ -1291,7 +1293,7 @@ def _write_events(batches: Iterator[dict[str, np.ndarray]], path: Path, seed: in
 BILLING_SOURCES = ("contract", "stripe")
 # The end date of generate() when none is given: a fixed day, so the same arguments always give the same files
 # (tests rely on it). The command lines (this module's and `python -m churn_warehouse demo|generate`) default to
-# today instead, so a demo shows current months.
+# last_complete_day() instead, so a demo shows current months.
 SAMPLE_END_DATE = date(2026, 11, 20)
 
 
@@ -1451,8 +1453,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--end-date", type=date.fromisoformat, default=datetime.now(timezone.utc).date(),
-                        help="last day of the history, YYYY-MM-DD (default: today in UTC, %(default)s)")
+    parser.add_argument("--end-date", type=date.fromisoformat, default=last_complete_day(),
+                        help="last day of the history, YYYY-MM-DD (default: yesterday in UTC, %(default)s)")
     parser.add_argument("--no-bad-rows", action="store_true", help="leave out the deliberately bad rows")
     parser.add_argument("--billing-source", choices=BILLING_SOURCES, default="contract",
                         help="layout of the billing tables: the raw contract's, or Stripe's (under <out>/stripe/)")
