@@ -106,8 +106,8 @@ def _scheduled_losses(scheduled: pd.DataFrame, mrr_now: pd.Series, month0: pd.Ti
     the MRR of scheduled subscriptions still running (committed until their month)."""
     rows = scheduled[(scheduled["month"] == month0) & (scheduled["known_at"] < known_by)
                      & (scheduled["effective_month"] > month0)]
-    rows = rows[rows["customer_id"].isin(mrr_now.index)]
-    amount = rows["share_of_customer_mrr"].to_numpy(dtype=float) * mrr_now.loc[rows["customer_id"]].to_numpy()
+    rows = rows.join(mrr_now.rename("mrr_now"), on="customer_id", how="inner")  # keeps the rows' order
+    amount = rows["share_of_customer_mrr"].to_numpy(dtype=float) * rows["mrr_now"].to_numpy()
     lost = pd.DataFrame(0.0, index=mrr_now.index, columns=range(len(months)))
     for h, month in enumerate(months):
         ended = (rows["effective_month"] <= month).to_numpy()

@@ -21,13 +21,17 @@ PYTHON_STEP_TAG = "python_step"
 
 
 class _Ref:
-    """What `dbt.ref(name)` returns in a Python model: `.df()` gives the relation as a pandas frame."""
+    """What `dbt.ref(name)` returns in a Python model: `.df()` gives the relation as a pandas frame, and
+    `.project("a, b")` the relation of those columns alone (as a DuckDB relation's `project`)."""
 
     def __init__(self, read: Callable[[], pd.DataFrame]) -> None:
         self._read = read
 
     def df(self) -> pd.DataFrame:
         return self._read()
+
+    def project(self, columns: str) -> _Ref:
+        return _Ref(lambda: self._read()[[column.strip() for column in columns.split(",")]])
 
 
 class _Config:
@@ -41,7 +45,8 @@ class _Config:
 
 
 class _Dbt:
-    """The part of dbt's Python-model API the package's models use: `ref(name).df()` and `config.get(key)`."""
+    """The part of dbt's Python-model API the package's models use: `ref(name).df()`, `ref(name).project(...)`
+    and `config.get(key)`."""
 
     def __init__(self, node: dict[str, Any], relations: dict[str, tuple[str, str]], read_table: Callable) -> None:
         self._relations = relations

@@ -32,8 +32,10 @@ final as (
         customer_id,
         event_date,
         count(*) as events,
-        sum(case when substr(event_name, 1, 6) != 'email_' then 1 else 0 end) as activity_events,
-        sum(case when event_name = 'email_sent' then 1 else 0 end) as emails_sent,
+        -- count, not sum: a bigint, where a sum of 1s is a 128-bit integer that is slower to write (12 M rows at
+        -- 100,000 customers)
+        count(case when substr(event_name, 1, 6) != 'email_' then 1 end) as activity_events,
+        count(case when event_name = 'email_sent' then 1 end) as emails_sent,
         max(case when event_name in ('email_opened', 'email_clicked') then occurred_at end)
             as last_email_engaged_at
     from events

@@ -9,7 +9,9 @@ def model(dbt, session):
     return forecast_runs(
         dbt.ref("int_customer_survival").df(),
         dbt.ref("int_sbg_segment_fits").df(),
-        dbt.ref("int_customer_mrr_movements").df(),
+        # The six columns it reads of the largest input (one row per customer and month).
+        dbt.ref("int_customer_mrr_movements")
+        .project("customer_id, month, mrr, movement, new_mrr, reactivation_mrr").df(),
         dbt.ref("int_scheduled_cancellations").df(),
         as_of_date,
         min_customers=int(dbt.config.get("sbg_min_customers")),
