@@ -258,8 +258,10 @@ def fit_sbg(lifetime: ArrayLike, is_censored: ArrayLike, *, min_customers: int =
         raise ValueError("lifetime and is_censored must be 1-d arrays of the same length")
     if np.any(life < 0) or np.any(life != np.round(life)):
         raise ValueError("lifetime must hold non-negative whole numbers of renewals")
-    cells, counts = np.unique(np.column_stack([life, censored]), axis=0, return_counts=True)
-    return _fit_counts(cells[:, 0], cells[:, 1].astype(bool), counts.astype(float), min_customers)
+    # One number per cell, 2 * lifetime + censored, sorts as the (lifetime, censored) pairs do, and far faster
+    # than np.unique over rows.
+    cells, counts = np.unique(2.0 * life + censored, return_counts=True)
+    return _fit_counts(np.floor(cells / 2.0), cells % 2.0 == 1.0, counts.astype(float), min_customers)
 
 
 def fit_sbg_from_survivors(survivors: Sequence[int], *, min_customers: int = 10) -> SbgFit:
