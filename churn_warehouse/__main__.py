@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from churn_warehouse import __version__, last_complete_day
+from churn_warehouse import __version__, today_utc
 from churn_warehouse.build import (
     DEFAULT_BUILD_DB,
     DEFAULT_PUBLISHED_DB,
@@ -209,8 +209,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         command.add_argument("--customers", type=int, default=5000, help="customers in the sample")
         command.add_argument("--months", type=int, default=36, help="months of history, the last one partial")
         command.add_argument("--seed", type=int, default=42, help="the same seed gives the same files")
-        command.add_argument("--end-date", type=_iso_day, default=last_complete_day(), metavar="YYYY-MM-DD",
-                             help="last day of the sample's history (default: yesterday in UTC, %(default)s)")
+        command.add_argument("--end-date", type=_iso_day, default=today_utc(), metavar="YYYY-MM-DD",
+                             help="last day of the sample's history; ending today, it stops at the start of the "
+                                  "current hour (default: today in UTC, %(default)s)")
 
     demo = add_command("demo", "generate sample data, build, publish, summarise")
     add_sample_options(demo)

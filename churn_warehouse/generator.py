@@ -20,7 +20,7 @@ import shutil
 import time
 import zlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from churn_warehouse import last_complete_day
+from churn_warehouse import today_utc
 
 __all__ = ["DAILY_TABLES", "TABLES", "generate", "main", "stage_days", "write_daily_files"]
 
@@ -168,6 +168,8 @@ class Calendar:
 
     start_day: int
     end_day: int
+    stop_ts: int | None = None  # a moment within end_day where the history stops instead of at its end
+
 
     @property
     def start_ts(self) -> int:
@@ -176,17 +178,30 @@ class Calendar:
 
     @property
     def end_ts(self) -> int:
-        """First second after end_date: every timestamp written is below it."""
-        return (self.end_day + 1) * DAY
+        """First second after the history (the end of end_date, or stop_ts): every timestamp written is below it."""
+        day_after = (self.end_day + 1) * DAY
+        return day_after if self.stop_ts is None else min(self.stop_ts, day_after)
 
 
-def make_calendar(end_date: date, months: int) -> Calendar:
-    """History of `months` calendar months, the last one being end_date's (partial) month."""
+def make_calendar(end_date: date, months: int, until: datetime | None = None) -> Calendar:
+    """History of `months` calendar months, the last one being end_date's (partial) month, stopping at `until`
+    (UTC) if that comes before the end of end_date."""
     if months < 2:
         raise ValueError("months must be at least 2")
     end = np.datetime64(end_date, "D")
     start = (end.astype("datetime64[M]") - (months - 1)).astype("datetime64[D]")
-    return Calendar(int(start.astype(np.int64)), int(end.astype(np.int64)))
+    stop = None if until is None else int(until.replace(tzinfo=timezone.utc).timestamp())
+    if stop is not None and stop < int(end.astype(np.int64)) * DAY:
+        raise ValueError(f"the history would stop at {until:%Y-%m-%d %H:%M} UTC, before its end date {end_date} "
+                         "begins: choose an end date no later than today")
+    return Calendar(int(start.astype(np.int64)), int(end.astype(np.int64)), stop)
+
+
+def default_stop(end_date: date) -> datetime | None:
+    """Where a history ending on end_date stops when not told: the start of the current UTC hour if end_date is
+    today or later (a row stamped later than now would be quarantined as `future_timestamp`), else nowhere."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    return now.replace(minute=0, second=0, microsecond=0) if end_date >= now.date() else None
 
 
 def _rng(seed: int, name: str, *extra: int) -> np.random.Generator:
@@ -455,8 +470,9 @@ def _simulate_batch(rng: np.random.Generator, b: dict[str, np.ndarray], cust: Cu
     while True:
         idx = np.flatnonzero(live)
         ps = st.next_start[idx]
-        live[idx[ps > cal.end_day]] = False
-        idx, ps = idx[ps <= cal.end_day], ps[ps <= cal.end_day]
+        due = ps * DAY + tod[idx] < cal.end_ts  # the period's invoice is issued within the history
+        live[idx[~due]] = False
+        idx, ps = idx[due], ps[due]
         if not idx.size:
             break
         records.append(_period_step(rng, idx, ps, st, out, live, c, tod, cust, cal, price))
@@ -1293,16 +1309,19 @@ def _write_events(batches: Iterator[dict[str, np.ndarray]], path: Path, seed: in
 BILLING_SOURCES = ("contract", "stripe")
 # The end date of generate() when none is given: a fixed day, so the same arguments always give the same files
 # (tests rely on it). The command lines (this module's and `python -m churn_warehouse demo|generate`) default to
-# last_complete_day() instead, so a demo shows current months.
+# today instead, so a demo shows current months; a history ending today stops at the start of the current hour.
 SAMPLE_END_DATE = date(2026, 11, 20)
 
 
 def generate(out_dir: Path, customers: int = 5000, months: int = 36, seed: int = 42,
              end_date: date = SAMPLE_END_DATE, progress: Callable[[str], None] | None = None,
-             *, bad_rows: bool = True, billing_source: str = "contract") -> dict[str, int]:
+             *, bad_rows: bool = True, billing_source: str = "contract", until: datetime | None = None,
+             ) -> dict[str, int]:
     """Write the ten raw tables as `<out_dir>/<table>.parquet`; returns the rows written per table.
 
-    The same arguments always give byte-identical files. `bad_rows=False` leaves out the
+    The history stops at `until` (naive UTC, within end_date) or, when not given, at default_stop(end_date):
+    the start of the current hour if end_date is today or later. The same arguments, with an end date before
+    today or an explicit `until`, always give byte-identical files. `bad_rows=False` leaves out the
     handful of deliberately bad rows (duplicates, orphans, an out-of-range score).
     `billing_source="stripe"` writes the same world's six billing tables in the Stripe layout instead,
     as `<out_dir>/stripe/<table>.parquet` (churn_warehouse.stripe_layout; counted as `stripe/<table>`).
@@ -1314,7 +1333,7 @@ def generate(out_dir: Path, customers: int = 5000, months: int = 36, seed: int =
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda _msg: None)
-    cal = make_calendar(end_date, months)
+    cal = make_calendar(end_date, months, until or default_stop(end_date))
     price = price_table()
     written: dict[str, int] = {}
 
@@ -1453,8 +1472,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--end-date", type=date.fromisoformat, default=last_complete_day(),
-                        help="last day of the history, YYYY-MM-DD (default: yesterday in UTC, %(default)s)")
+    parser.add_argument("--end-date", type=date.fromisoformat, default=today_utc(),
+                        help="last day of the history, YYYY-MM-DD; a history ending today stops at the start of "
+                             "the current hour (default: today in UTC, %(default)s)")
     parser.add_argument("--no-bad-rows", action="store_true", help="leave out the deliberately bad rows")
     parser.add_argument("--billing-source", choices=BILLING_SOURCES, default="contract",
                         help="layout of the billing tables: the raw contract's, or Stripe's (under <out>/stripe/)")

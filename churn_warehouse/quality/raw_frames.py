@@ -410,7 +410,8 @@ class RawInputs:
         return monthly[complete].iloc[1:].reset_index(drop=True)
 
     def volume_frame(self) -> pd.DataFrame:
-        """Per day (or complete month) and table: rows, the bounds from the trailing window, and the robust z.
+        """Per complete day (before the as-of date) or complete month and table: rows, the bounds from the
+        trailing window, and the robust z.
 
         Only periods with a full trailing window, after a warm-up as long again, and with a baseline big
         enough to be checked are kept: the frame is exactly what the volume suite covers.
@@ -427,7 +428,10 @@ class RawInputs:
                 values = counts["row_count"].to_numpy(float)
                 medians, mads = trailing_median_and_mad(values, window)
                 sd = np.maximum(MAD_TO_SD * mads, np.sqrt(np.maximum(medians, 1.0)))
-                checked = (np.arange(len(values)) >= 2 * window) & (medians >= settings.volume_min_daily_rows)
+                # complete days only: the as-of day is the latest in the data, most often still in progress
+                before_as_of = (pd.to_datetime(counts["period_start"]) < pd.Timestamp(self.as_of_date)).to_numpy()
+                checked = ((np.arange(len(values)) >= 2 * window) & (medians >= settings.volume_min_daily_rows)
+                           & before_as_of)
                 expected = medians
             else:
                 counts = self._monthly_counts(name)

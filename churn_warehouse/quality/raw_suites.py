@@ -7,7 +7,7 @@ timestamps) are quarantine's, in dbt staging; none of them is repeated here. Wha
 - `raw_columns`: every contract column is present, stored in a type that can hold the contract type.
 - `raw_versions` (Stripe layout): a history table's version key, `(id, _fivetran_start)`, is unique.
 - `raw_freshness`: each table's latest row against the as-of date.
-- `raw_volume`: rows per day (per month for billing tables) against the trailing window's median ± k · sd.
+- `raw_volume`: rows per complete day (per complete month for billing tables) against the trailing window's median ± k · sd.
 - `raw_profile_<table>`: null shares of nullable attribute columns and the distribution of amounts and
   scores, month by month over the last months, against the months before them.
 
@@ -176,7 +176,8 @@ def volume_suite(raw: RawInputs) -> SuiteSpec:
     return SuiteSpec(
         name="raw_volume",
         stage="raw",
-        coverage=("Row counts per period up to the as-of date, with bounds from the trailing window "
+        coverage=("Row counts per complete day (before the as-of date, which is most often still in progress) or "
+                  "complete month, with bounds from the trailing window "
                   "(robust sd = max(1.4826 MAD, sqrt(median)) a day, max(1.4826 MAD, "
                   f"{settings.volume_monthly_relative_floor:g} median) a month); covered: "
                   + ("; ".join(covered) or "nothing") + "."),

@@ -1,10 +1,10 @@
 """The command line: `--vars` checked and passed to dbt by every command that runs dbt, defaults shown in
-`--help`, `--version`, and a sample that ends yesterday unless told otherwise. No build: parsing and the calls made."""
+`--help`, `--version`, and a sample that ends today unless told otherwise. No build: parsing and the calls made."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from churn_warehouse import __main__ as cli
 from churn_warehouse import __version__, generator
 from churn_warehouse.build import BuildResult
 
-YESTERDAY = datetime.now(timezone.utc).date() - timedelta(days=1)
+TODAY = datetime.now(timezone.utc).date()
 DBT_COMMANDS = {
     "demo": ["demo"],
     "build": ["build", "--raw-path", "raw"],
@@ -37,9 +37,9 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
 
 
 @pytest.mark.parametrize(("command", "shown"), [
-    ("demo", ["(default: 5000)", "(default: 36)", "(default: 42)", f"(default: yesterday in UTC, {YESTERDAY})",
+    ("demo", ["(default: 5000)", "(default: 36)", "(default: 42)", f"(default: today in UTC, {TODAY})",
               "(default: contract)", "(default: {})", "(default: 0.01)"]),
-    ("generate", ["(default: 5000)", f"(default: yesterday in UTC, {YESTERDAY})"]),
+    ("generate", ["(default: 5000)", f"(default: today in UTC, {TODAY})"]),
     ("build", ["(default: parquet)", "(default: contract)", "(default: {})", "warehouse.duckdb)"]),
     ("load-raw", ["(default: parquet)", "(default: raw)"]),
     ("server-build", ["(default: {})", "build/server)"]),
@@ -53,10 +53,10 @@ def test_help_shows_each_default(capsys: pytest.CaptureFixture[str], command: st
     assert "(default: None)" not in text and "(default: False)" not in text
 
 
-def test_the_sample_ends_on_the_last_complete_day_unless_told_otherwise(tmp_path: Path) -> None:
-    assert cli.parse_args(["demo"]).end_date == YESTERDAY
+def test_the_sample_ends_today_unless_told_otherwise(tmp_path: Path) -> None:
+    assert cli.parse_args(["demo"]).end_date == TODAY
     assert cli.parse_args(["generate", "--end-date", "2026-11-20"]).end_date == date(2026, 11, 20)
-    assert generator._parse_args(["--out", str(tmp_path)]).end_date == YESTERDAY
+    assert generator._parse_args(["--out", str(tmp_path)]).end_date == TODAY
 
 
 # ------------------------------------------------------------------ --vars

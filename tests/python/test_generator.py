@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from churn_warehouse.generator import TABLES, generate, main
+from churn_warehouse.generator import TABLES, default_stop, generate, main
 
 END = date(2025, 6, 20)
 CUSTOMERS, MONTHS, SEED = 300, 24, 42
@@ -106,6 +106,27 @@ def test_nothing_that_happened_is_dated_after_end_date(db) -> None:
             assert scalar(db, f"select max({column})::date from {table}") >= END - timedelta(days=31), column
     assert scalar(db, f"select max(rate_date) from exchange_rates") == END
     assert date(2023, 7, 1) <= scalar(db, "select min(created_at)::date from customers") < date(2023, 7, 8)
+
+
+def test_a_history_stopped_within_its_last_day_holds_nothing_later(tmp_path: Path) -> None:
+    noon = datetime(END.year, END.month, END.day, 12)
+    generate(tmp_path, customers=CUSTOMERS, months=3, seed=SEED, end_date=END, until=noon)
+    con = duckdb.connect()
+    for table, columns in HAPPENED_AT.items():
+        for column in columns:
+            latest = scalar(con, f"select max({column}) from read_parquet('{tmp_path / f'{table}.parquet'}')")
+            assert latest < noon, f"{table}.{column}: {latest}"
+    morning = scalar(con, f"select count(*) from read_parquet('{tmp_path / 'events.parquet'}') "
+                          f"where occurred_at >= timestamp '{END}'")
+    assert morning > 0  # the last day is there up to noon, not left out
+
+
+def test_a_history_ending_today_stops_at_the_start_of_this_hour_and_an_earlier_one_runs_to_its_end() -> None:
+    before = datetime.now(timezone.utc).replace(tzinfo=None)
+    stop = default_stop(before.date())
+    assert (stop.minute, stop.second, stop.microsecond) == (0, 0, 0)
+    assert before - timedelta(hours=1) < stop <= datetime.now(timezone.utc).replace(tzinfo=None)
+    assert default_stop(before.date() - timedelta(days=1)) is None
 
 
 def test_keys_are_unique_except_a_few_exact_duplicate_rows(db) -> None:

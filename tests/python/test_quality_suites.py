@@ -184,6 +184,16 @@ def test_a_stretch_of_days_without_events_blocks_and_names_the_days(tmp_path):
     assert "period_start=2024-04-10 row_count=0" in drops[0].message()  # day 100 of 2024
 
 
+def test_the_as_of_day_still_in_progress_is_not_judged_and_is_once_complete(tmp_path):
+    steady_events(tmp_path / "raw", days=150, per_day=40, gap=(149, 150))  # nothing yet on 2024-05-29
+    _, report = run_raw(tmp_path / "a", tmp_path / "raw", "csv", "2024-05-29")
+    assert not [f for f in report.failures if f.suite == "raw_volume"], report.failures
+
+    _, report = run_raw(tmp_path / "b", tmp_path / "raw", "csv", "2024-05-30")  # now 2024-05-29 is complete
+    drops = [f for f in report.blocking_failures if f.suite == "raw_volume"]
+    assert len(drops) == 1 and "period_start=2024-05-29 row_count=0" in drops[0].message()
+
+
 def test_a_jump_in_the_share_of_null_user_ids_warns_without_blocking(tmp_path):
     steady_events(tmp_path / "raw", days=240, per_day=10, no_user_from=200)
     _, report = run_raw(tmp_path, tmp_path / "raw", "csv", "2024-08-27")
