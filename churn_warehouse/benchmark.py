@@ -12,7 +12,8 @@ DuckDB with the build's memory settings: month-end MRR per customer and a per-cu
 On DuckDB the data are then written as a daily export delivers them (the history in one file, the last day in
 a file of its own): the whole job (validate, build, validate, publish) runs on the days before the last, the
 last day's files are added, and the job runs again as a daily run that starts from the published warehouse.
-The table printed is Markdown (README, "Benchmark"), then the five slowest nodes of each full build.
+The table printed is Markdown (README, "Benchmark"), then the five slowest nodes of each full build and
+of each daily run.
 """
 
 from __future__ import annotations
@@ -155,7 +156,7 @@ def measure_daily_run(raw_all: Path, work_dir: Path) -> dict[str, float]:
     return {"job_s": round(job_s, 1), "job_cpu_s": round(job_cpu_s, 1), "job_peak_mib": round(job_mib),
             "job_build_s": round(first_dbt_s, 1), "daily_job_s": round(daily_job_s, 1),
             "daily_job_cpu_s": round(daily_job_cpu_s, 1), "daily_job_peak_mib": round(daily_job_mib),
-            "daily_build_s": round(dbt_seconds(), 1)}
+            "daily_build_s": round(dbt_seconds(), 1), "daily_slowest_nodes": slowest_nodes(build_db.parent / "target")}
 
 
 def measure(customers: int, months: int, work_dir: Path, target: str = "duckdb",
@@ -234,14 +235,17 @@ def main(argv: list[str] | None = None) -> int:
     columns = columns_for(args.target, daily_run)
     print(markdown_row(columns) + "\n" + markdown_row(["---:"] * len(columns)), flush=True)
     slowest = []
+    if args.work_dir:
+        args.work_dir.mkdir(parents=True, exist_ok=True)
     for customers in args.customers:
         with tempfile.TemporaryDirectory(dir=args.work_dir) as scratch:
             result = measure(customers, args.months, Path(scratch), args.target, daily_run)
         print(markdown_row([result[column] for column in columns]), flush=True)
-        slowest += [(customers, node, seconds) for node, seconds in result.get("slowest_nodes", [])]
+        for build, key in (("full", "slowest_nodes"), ("daily", "daily_slowest_nodes")):
+            slowest += [(customers, build, node, seconds) for node, seconds in result.get(key, [])]
     if slowest:
-        print("\n" + markdown_row(["customers", f"{SLOWEST_NODES} slowest nodes of the full build", "s"]))
-        print(markdown_row(["---:", "---", "---:"]))
+        print("\n" + markdown_row(["customers", "build", f"{SLOWEST_NODES} slowest nodes", "s"]))
+        print(markdown_row(["---:", "---", "---", "---:"]))
         for row in slowest:
             print(markdown_row(list(row)))
     return 0
