@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from lib.formatting import percent
+
 GAIN_COLOURS = {"New": "#2e7d32", "Expansion": "#66bb6a", "Reactivation": "#26a69a"}
 LOSS_COLOURS = {"Contraction": "#ffa726", "Churn": "#e53935"}
 MOVEMENT_COLOURS = {**GAIN_COLOURS, **LOSS_COLOURS}
@@ -28,6 +30,18 @@ def _month_label(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     labelled["month_label"] = labelled["month"].dt.strftime("%b %Y")
     order = labelled.drop_duplicates("month").sort_values("month")["month_label"].tolist()
     return labelled, order
+
+
+def _value_tooltip(frame: pd.DataFrame, column: str, value_format: str, title: str | None = None,
+                   ) -> tuple[pd.DataFrame, alt.Tooltip]:
+    """The tooltip of a chart's value: a rate (a `%` format) written as everywhere on the dashboard, one decimal and
+    two below 1 % (a d3 format cannot switch precision), from a text column added to a copy of the frame; any
+    other value in `value_format`."""
+    if not value_format.endswith("%"):
+        return frame, alt.Tooltip(f"{column}:Q", format=value_format, title=title or alt.Undefined)
+    labelled = frame.copy()
+    labelled[f"{column}_text"] = labelled[column].map(percent)
+    return labelled, alt.Tooltip(f"{column}_text:N", title=title or column)
 
 
 def money_axis_format(currency: str) -> str:
@@ -61,7 +75,7 @@ def trend(
     """One line per column of `series` ({column: label}) by month; the value axis fits the data unless `zero`."""
     long = _month(frame)[["month", *series]].melt("month", var_name="column", value_name="value")
     long["series"] = long["column"].map(series)
-    long = long.dropna(subset=["value"])
+    long, value_tip = _value_tooltip(long.dropna(subset=["value"]), "value", value_format, "Value")
     columns = legend_columns(pd.Series(list(series.values())), width=250)
     legend_rows = -(-len(series) // columns)
     base = alt.Chart(long).encode(
@@ -77,7 +91,7 @@ def trend(
         tooltip=[
             alt.Tooltip("month:T", format="%b %Y", title="Month"),
             alt.Tooltip("series:N", title="Figure"),
-            alt.Tooltip("value:Q", format=value_format, title="Value"),
+            value_tip,
         ],
     )
     chart = base.mark_line(point=True)
@@ -183,6 +197,7 @@ def bars(
     frame: pd.DataFrame, category: str, value: str, *, value_format: str, title: str, colour: str = "#1e88e5"
 ) -> alt.Chart:
     """Horizontal bars, largest first."""
+    frame, value_tip = _value_tooltip(frame, value, value_format)
     return (
         alt.Chart(frame)
         .mark_bar(color=colour)
@@ -191,7 +206,7 @@ def bars(
                     axis=alt.Axis(labelOverlap=False, labelLimit=0, labelFlush=False)),
             x=alt.X(f"{value}:Q", axis=alt.Axis(format=value_format, title=None,
                                                 tickMinStep=1 if value_format == COUNT_FORMAT else alt.Undefined)),
-            tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", format=value_format)],
+            tooltip=[alt.Tooltip(f"{category}:N"), value_tip],
         )
         .properties(usermeta=SVG, title=title, height=max(160, 30 * len(frame)))
     )
@@ -208,6 +223,7 @@ def stacked_by_month(
 ) -> alt.Chart:
     """Bars per month stacked by a category (colours fixed by `colours`, else a palette)."""
     labelled, months = _month_label(frame)
+    labelled, value_tip = _value_tooltip(labelled, value, value_format)
     columns = legend_columns(frame[category])
     legend_rows = -(-frame[category].nunique() // columns)
     scale = (
@@ -230,7 +246,7 @@ def stacked_by_month(
             tooltip=[
                 alt.Tooltip("month:T", format="%b %Y", title="Month"),
                 alt.Tooltip(f"{category}:N"),
-                alt.Tooltip(f"{value}:Q", format=value_format),
+                value_tip,
             ],
         )
         .transform_calculate(stack_order=_stack_order(category, colours))
@@ -259,6 +275,7 @@ def heatmap(
     """Cohorts down, months since start across, coloured by retention, with the value written in each cell."""
     cohorts = _month(frame, "cohort_month")
     cohorts["cohort"] = cohorts["cohort_month"].dt.strftime("%b %Y")
+    cohorts, value_tip = _value_tooltip(cohorts, value, ".1%", value_title)
     order = cohorts.drop_duplicates("cohort").sort_values("cohort_month")["cohort"].tolist()
     low, high = domain
     base = alt.Chart(cohorts).encode(
@@ -276,7 +293,7 @@ def heatmap(
         tooltip=[
             alt.Tooltip("cohort:O", title="Cohort"),
             alt.Tooltip("months_since_start:O", title="Months since start"),
-            alt.Tooltip(f"{value}:Q", format=".1%", title=value_title),
+            value_tip,
             alt.Tooltip("cohort_customers:Q", format=",", title="Customers in cohort"),
             alt.Tooltip("retained_customers:Q", format=",", title="Still paying"),
         ],
@@ -296,8 +313,9 @@ def retention_by_age(frame: pd.DataFrame) -> alt.Chart:
         "months_since_start", var_name="figure", value_name="retention"
     )
     long["figure"] = long["figure"].map({"logo_retention": "Customers (logo)", "revenue_retention": "Revenue"})
+    long, value_tip = _value_tooltip(long.dropna(), "retention", ".1%", "Retention")
     return (
-        alt.Chart(long.dropna())
+        alt.Chart(long)
         .mark_line(point=True)
         .encode(
             x=alt.X("months_since_start:Q", title="Months since first payment"),
@@ -306,7 +324,7 @@ def retention_by_age(frame: pd.DataFrame) -> alt.Chart:
             tooltip=[
                 alt.Tooltip("months_since_start:Q", title="Months since start"),
                 alt.Tooltip("figure:N"),
-                alt.Tooltip("retention:Q", format=".1%"),
+                value_tip,
             ],
         )
         .properties(usermeta=SVG, title="Average retention of the cohorts shown, by age", height=280)
@@ -316,6 +334,7 @@ def retention_by_age(frame: pd.DataFrame) -> alt.Chart:
 def survival(long: pd.DataFrame, title: str) -> alt.Chart:
     """Observed survival by renewal against the retention model, the projection dashed."""
     series = ["Observed", "Model", "Model projection"]
+    long, value_tip = _value_tooltip(long, "survival", ".1%", "Never churned")
     return (
         alt.Chart(long)
         .mark_line()
@@ -337,7 +356,7 @@ def survival(long: pd.DataFrame, title: str) -> alt.Chart:
                 alt.Tooltip("series:N"),
                 alt.Tooltip("periods_since_start:Q", title="Renewals since start"),
                 alt.Tooltip("months_since_start:Q", title="Months since start"),
-                alt.Tooltip("survival:Q", format=".1%", title="Never churned"),
+                value_tip,
             ],
         )
         .properties(usermeta=SVG, title=title, height=320)

@@ -156,3 +156,21 @@ def test_themes_with_the_same_difference_show_in_the_same_order_whatever_order_t
     forward = campaigns.theme_churn_display(rows)["Theme"].tolist()
     backward = campaigns.theme_churn_display(rows.iloc[::-1])["Theme"].tolist()
     assert forward == backward == ["Price", "Missing features", "No longer needed"]
+
+
+def test_rate_tooltips_read_as_rates_do_everywhere_else_one_decimal_and_two_below_one_percent():
+    from lib import charts
+
+    months = pd.DataFrame({"month": [date(2026, 9, 1), date(2026, 10, 1)], "churn": [0.1599, 0.0031]})
+    spec = charts.trend(months, {"churn": "Customer churn"}, value_format=".1%", title="Churn").to_dict()
+    rows = [row for data in spec["datasets"].values() for row in data]
+    assert sorted(row["value_text"] for row in rows) == ["0.31%", "16.0%"]
+    assert {"field": "value_text", "type": "nominal", "title": "Value"} in spec["encoding"]["tooltip"]
+
+    cohorts = pd.DataFrame({"cohort_month": [date(2026, 1, 1)], "months_since_start": [3], "logo_retention": [0.004],
+                            "cohort_customers": [250], "retained_customers": [1]})
+    spec = charts.heatmap(cohorts, "logo_retention", title="Cohorts", value_title="Still paying").to_dict()
+    assert [row["logo_retention_text"] for data in spec["datasets"].values() for row in data] == ["0.40%"]
+
+    money = charts.trend(months, {"churn": "MRR"}, value_format="$,.3~s", title="MRR").to_dict()
+    assert {"field": "value", "type": "quantitative", "format": "$,.3~s", "title": "Value"} in money["encoding"]["tooltip"]
