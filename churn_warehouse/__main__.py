@@ -265,6 +265,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.command in VARS_SET_BY_OPTIONS:
         _check_vars(args, commands.choices[args.command])
+    if getattr(args, "end_date", None) and args.end_date > today_utc():
+        commands.choices[args.command].error(
+            f"argument --end-date: {args.end_date} is after today ({today_utc()} UTC): a sample holds no future rows")
     return args
 
 

@@ -170,7 +170,6 @@ class Calendar:
     end_day: int
     stop_ts: int | None = None  # a moment within end_day where the history stops instead of at its end
 
-
     @property
     def start_ts(self) -> int:
         """First second of the history."""
@@ -1487,6 +1486,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if (args.through or args.history_through) and not args.daily_files:
         parser.error("--through and --history-through need --daily-files")
+    if args.end_date > today_utc():
+        parser.error(f"--end-date {args.end_date} is after today ({today_utc()} UTC): a sample holds no future rows")
     return args
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -57,6 +57,17 @@ def test_the_sample_ends_today_unless_told_otherwise(tmp_path: Path) -> None:
     assert cli.parse_args(["demo"]).end_date == TODAY
     assert cli.parse_args(["generate", "--end-date", "2026-11-20"]).end_date == date(2026, 11, 20)
     assert generator._parse_args(["--out", str(tmp_path)]).end_date == TODAY
+
+
+@pytest.mark.parametrize("argv", [["demo"], ["generate"], None])
+def test_an_end_date_after_today_is_refused_before_anything_runs(argv, tmp_path: Path, capsys) -> None:
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    with pytest.raises(SystemExit) as stopped:
+        if argv is None:
+            generator._parse_args(["--out", str(tmp_path), "--end-date", tomorrow])
+        else:
+            cli.parse_args([*argv, "--end-date", tomorrow])
+    assert stopped.value.code == 2 and "after today" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------ --vars
