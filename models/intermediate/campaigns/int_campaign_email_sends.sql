@@ -65,55 +65,35 @@ paying_lines as (
     where local_mrr > 0 and period_start <= (select as_of.as_of_date from as_of)
 ),
 
--- A timeline per customer of line starts (+1), line ends (-1) and sends; on one day the lines' starts and
--- ends come before the sends, so a send sees the lines in force on its day.
-timeline as (
+-- Each paying line with the latest day a line that comes before it (by start) stops being in force.
+ordered_lines as (
     select
         customer_id,
-        period_start as on_date,
-        0 as kind_order,
-        1 as in_force_change,
-        1 as is_start,
-        cast(null as {{ dbt.type_int() }}) as send_number
+        period_start,
+        max(in_force_until) over (
+            partition by customer_id order by period_start, in_force_until
+            rows between unbounded preceding and 1 preceding
+        ) as earlier_lines_until
     from paying_lines
-    union all
-    select
-        customer_id,
-        in_force_until as on_date,
-        0 as kind_order,
-        -1 as in_force_change,
-        0 as is_start,
-        cast(null as {{ dbt.type_int() }}) as send_number
-    from paying_lines
-    union all
-    select
-        customer_id,
-        sent_date as on_date,
-        1 as kind_order,
-        0 as in_force_change,
-        0 as is_start,
-        send_number
-    from sends
 ),
 
-positioned as (
+-- The spans in which a customer who paid before has no paying line in force: from the day every earlier line
+-- has stopped to the start of the next line (reactivated_on), and from the day the last line stops, with no
+-- end. They do not overlap, so a send falls in at most one.
+lapses as (
     select
         customer_id,
-        on_date,
-        send_number,
-        sum(in_force_change) over (
-            partition by customer_id order by on_date, kind_order
-            rows between unbounded preceding and current row
-        ) as lines_in_force,
-        sum(is_start) over (
-            partition by customer_id order by on_date, kind_order
-            rows between unbounded preceding and current row
-        ) as lines_started,
-        min(case when is_start = 1 then on_date end) over (
-            partition by customer_id order by on_date, kind_order
-            rows between 1 following and unbounded following
-        ) as next_line_start
-    from timeline
+        earlier_lines_until as lapsed_from,
+        period_start as reactivated_on
+    from ordered_lines
+    where period_start > earlier_lines_until
+    union all
+    select
+        customer_id,
+        max(in_force_until) as lapsed_from,
+        cast(null as date) as reactivated_on
+    from paying_lines
+    group by customer_id
 ),
 
 final as (
@@ -126,16 +106,14 @@ final as (
         {{ month_of('sends.sent_date') }} as send_month,
         coalesce(engagement.is_opened, 0) = 1 as is_opened,
         coalesce(engagement.is_clicked, 0) = 1 as is_clicked,
-        positioned.lines_in_force = 0 and positioned.lines_started > 0 as is_lapsed_at_send,
-        case
-            when positioned.lines_in_force = 0 and positioned.lines_started > 0
-                then positioned.next_line_start
-        end as reactivated_on
+        lapses.customer_id is not null as is_lapsed_at_send,
+        lapses.reactivated_on
     from sends
-    inner join positioned
+    left join lapses
         on
-            sends.customer_id = positioned.customer_id
-            and sends.send_number = positioned.send_number
+            sends.customer_id = lapses.customer_id
+            and sends.sent_date >= lapses.lapsed_from
+            and (lapses.reactivated_on is null or sends.sent_date < lapses.reactivated_on)
     left join engagement
         on
             sends.customer_id = engagement.customer_id
