@@ -97,11 +97,11 @@ sums as (
         count(*) as strata,
         cast(sum(sent_customers) as {{ dbt.type_bigint() }}) as sent_customers,
         cast(sum(comparison_customers) as {{ dbt.type_bigint() }}) as comparison_customers,
-        sum(n1 * n0 / n) as weight,
-        sum(a * n0 / n) as weighted_sent_won_back,
-        sum(c * n1 / n) as weighted_comparison_won_back,
-        sum((n1 * n1 * c - n0 * n0 * a + n1 * n0 * (n0 - n1) / 2) / (n * n)) as sato_p,
-        sum((a * (n0 - c) + c * (n1 - a)) / (2 * n)) as sato_q
+        {{ exact_sum('n1 * n0 / n') }} as weight,
+        {{ exact_sum('a * n0 / n') }} as weighted_sent_won_back,
+        {{ exact_sum('c * n1 / n') }} as weighted_comparison_won_back,
+        {{ exact_sum('(n1 * n1 * c - n0 * n0 * a + n1 * n0 * (n0 - n1) / 2) / (n * n)') }} as sato_p,
+        {{ exact_sum('(a * (n0 - c) + c * (n1 - a)) / (2 * n)') }} as sato_q
     from stratum_terms
     group by campaign
 ),
