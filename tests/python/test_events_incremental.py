@@ -1,6 +1,7 @@
-"""The incremental per-customer-day aggregate of events (int_customer_events_daily): a run on the previous run's
-file re-reads only the lookback window and gives what a full read of the staged events gives; a key repeated
-before the window is beyond what the lookback promises, and the accounting identity then shows it."""
+"""The incremental event models (int_customer_events_daily, the per-customer-day aggregate, and
+int_customer_email_sends, the numbered e-mail events): a run on the previous run's file re-reads only the lookback
+window and gives what a full read of the staged events gives; a key repeated before the window is beyond what the
+lookback promises, and the accounting identity then shows it."""
 
 from __future__ import annotations
 
@@ -23,6 +24,16 @@ select customer_id, cast(occurred_at as date) as event_date, count(*) as events,
     sum(case when event_name = 'email_sent' then 1 else 0 end) as emails_sent,
     max(case when event_name in ('email_opened', 'email_clicked') then occurred_at end) as last_email_engaged_at
 from staging.stg_events group by all order by 1, 2
+"""
+# The staged e-mail events numbered from scratch: what a full build puts in int_customer_email_sends.
+SENDS_FROM_SCRATCH_SQL = """
+select customer_id, event_name, occurred_at,
+    case when event_name = 'email_sent'
+        then row_number() over (partition by customer_id, event_name order by occurred_at, event_id) end
+from staging.stg_events where event_name in ('email_sent', 'email_opened', 'email_clicked') order by all
+"""
+SENDS_HELD_SQL = """
+select customer_id, event_name, occurred_at, send_number from intermediate.int_customer_email_sends order by all
 """
 HELD_SQL = """
 select customer_id, event_date, events, activity_events, emails_sent, last_email_engaged_at
@@ -64,9 +75,11 @@ def event(event_id: str, customer_id: str, event_name: str, occurred_at: str) ->
 
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory: pytest.TempPathFactory) -> EventsRun:
-    """A full first run on the fixture's events, whose latest day is 2024-05-15 (c13's login ev10)."""
+    """A full first run on the fixture's events, whose latest day is 2024-05-15 (c13's login ev10), and an e-mail
+    to c08 that day, so that the e-mails' window starts after c08's first e-mail (2024-04-09)."""
     run = EventsRun(tmp_path_factory.mktemp("events_incremental"))
-    run.run("+int_customer_events_daily")
+    run.append_events(event("ev20", "c08", "email_sent", "2024-05-15T07:00:00Z"))
+    run.run("+int_customer_events_daily", "int_customer_email_sends")
     assert run.query("select max(event_date) from intermediate.int_customer_events_daily") == [
         (run.query("select date '2024-05-15'")[0][0],)
     ]
@@ -75,14 +88,18 @@ def first_run(tmp_path_factory: pytest.TempPathFactory) -> EventsRun:
 
 def test_a_daily_run_within_the_lookback_equals_a_full_read(first_run):
     # Day 2: a new day (twice, byte for byte), a late event inside the 3-day window, and a different row under
-    # ev10's key: ev10 and its repeat are both quarantined, so c13's 2024-05-15 must disappear.
+    # ev10's key: ev10 and its repeat are both quarantined, so c13's 2024-05-15 must disappear. c08's e-mail of
+    # 2024-04-09 lies before the window: its later ones (a late one, delivered after the first run's 2024-05-15,
+    # and a new day) are numbered on from it.
     first_run.append_events(
         event("ev11", "c13", "login", "2024-05-16T09:00:00Z"),
         event("ev11", "c13", "login", "2024-05-16T09:00:00Z"),
         event("ev12", "c01", "email_sent", "2024-05-13T08:00:00Z"),
         event("ev10", "c13", "feature_used", "2024-05-15T09:00:00Z"),
+        event("ev14", "c08", "email_sent", "2024-05-16T07:00:00Z"),
+        event("ev13", "c08", "email_sent", "2024-05-14T07:00:00Z"),
     )
-    first_run.run("base_events", "int_customer_events_daily")
+    first_run.run("base_events", "int_customer_events_daily", "int_customer_email_sends")
     held = first_run.query(HELD_SQL)
     assert held == first_run.query(FROM_SCRATCH_SQL)
     days = {(customer, str(day)) for customer, day, *_ in held}
@@ -90,6 +107,11 @@ def test_a_daily_run_within_the_lookback_equals_a_full_read(first_run):
     assert ("c13", "2024-05-15") not in days
     # Days before the window were not re-read: the first run's rows are still there.
     assert ("c01", "2024-01-05") in days
+    sends = first_run.query(SENDS_HELD_SQL)
+    assert sends == first_run.query(SENDS_FROM_SCRATCH_SQL)
+    assert [(str(at.date()), number) for customer, name, at, number in sends
+            if customer == "c08" and name == "email_sent"] == [
+        ("2024-04-09", 1), ("2024-05-14", 2), ("2024-05-15", 3), ("2024-05-16", 4)]
 
 
 def test_a_key_repeated_before_the_window_breaks_the_staged_total(first_run):
