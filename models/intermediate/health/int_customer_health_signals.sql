@@ -10,6 +10,16 @@ windows as (
     select * from {{ ref('int_customer_health_windows') }}
 ),
 
+-- A second import of the windows, for the surveys: DuckDB copies a CTE that a query reads twice (11 M
+-- customer-snapshots at 1,000,000 customers).
+survey_windows as (
+    select
+        customer_id,
+        snapshot_date,
+        surveys_sent_to_date
+    from {{ ref('int_customer_health_windows') }}
+),
+
 customers as (
     select
         customer_id,
@@ -19,7 +29,12 @@ customers as (
 
 -- E-mails sent, numbered per customer in time order: the k-th most recent on D is number (sent by D) - k + 1.
 emails_sent as (
-    select * from {{ ref('int_customer_email_sends') }}
+    select
+        customer_id,
+        send_number,
+        sent_at
+    from {{ ref('int_customer_email_sends') }}
+    where send_number is not null
 ),
 
 surveys as (
@@ -30,34 +45,40 @@ surveys as (
     from {{ ref('stg_survey_responses') }}
 ),
 
-answers as (
+-- NPS and CSAT answers, each numbered per customer in time order.
+nps_answers as (
     select
         customer_id,
-        survey_type,
         score,
-        row_number() over (
-            partition by customer_id, survey_type
-            order by responded_at, response_id
-        ) as answer_number
+        row_number() over (partition by customer_id order by responded_at, response_id) as answer_number
     from {{ ref('stg_survey_responses') }}
-    where responded_at is not null
+    where responded_at is not null and survey_type = 'nps'
+),
+
+csat_answers as (
+    select
+        customer_id,
+        score,
+        row_number() over (partition by customer_id order by responded_at, response_id) as answer_number
+    from {{ ref('stg_survey_responses') }}
+    where responded_at is not null and survey_type = 'csat'
 ),
 
 -- The most recent surveys sent by D (as many as survey_silence_surveys), with how many were answered by D.
 recent_surveys as (
     select
-        windows.customer_id,
-        windows.snapshot_date,
+        survey_windows.customer_id,
+        survey_windows.snapshot_date,
         sum(
-            case when cast(surveys.responded_at as date) <= windows.snapshot_date then 1 else 0 end
+            case when cast(surveys.responded_at as date) <= survey_windows.snapshot_date then 1 else 0 end
         ) as answered_by_snapshot
-    from windows
+    from survey_windows
     inner join surveys
         on
-            windows.customer_id = surveys.customer_id
-            and windows.surveys_sent_to_date - {{ var('survey_silence_surveys') }} < surveys.survey_number
-            and windows.surveys_sent_to_date >= surveys.survey_number
-    group by windows.customer_id, windows.snapshot_date
+            survey_windows.customer_id = surveys.customer_id
+            and survey_windows.surveys_sent_to_date - {{ var('survey_silence_surveys') }} < surveys.survey_number
+            and survey_windows.surveys_sent_to_date >= surveys.survey_number
+    group by survey_windows.customer_id, survey_windows.snapshot_date
 ),
 
 measured as (
@@ -95,21 +116,20 @@ measured as (
     left join emails_sent as nth_email
         on
             windows.customer_id = nth_email.customer_id
-            and nth_email.send_number = windows.emails_sent_to_date - {{ var('email_disengaged_emails') }} + 1
+            and nth_email.send_number
+            = cast(windows.emails_sent_to_date - {{ var('email_disengaged_emails') }} + 1 as {{ dbt.type_bigint() }})
     left join recent_surveys
         on
             active.customer_id = recent_surveys.customer_id
             and active.snapshot_date = recent_surveys.snapshot_date
-    left join answers as latest_nps
+    left join nps_answers as latest_nps
         on
             windows.customer_id = latest_nps.customer_id
-            and latest_nps.survey_type = 'nps'
-            and windows.nps_answers_to_date = latest_nps.answer_number
-    left join answers as latest_csat
+            and cast(windows.nps_answers_to_date as {{ dbt.type_bigint() }}) = latest_nps.answer_number
+    left join csat_answers as latest_csat
         on
             windows.customer_id = latest_csat.customer_id
-            and latest_csat.survey_type = 'csat'
-            and windows.csat_answers_to_date = latest_csat.answer_number
+            and cast(windows.csat_answers_to_date as {{ dbt.type_bigint() }}) = latest_csat.answer_number
 ),
 
 signals as (
