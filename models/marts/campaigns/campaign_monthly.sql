@@ -13,8 +13,29 @@ as_of as (
     select as_of_date from {{ ref('int_as_of_date') }}
 ),
 
+-- Every send for the funnel, and apart the sends to lapsed customers: DuckDB copies a CTE that a query reads
+-- twice (26.5 M sends at 1,000,000 customers).
 sends as (
-    select * from {{ ref('int_campaign_email_sends') }}
+    select
+        customer_id,
+        campaign,
+        send_month,
+        is_opened,
+        is_clicked
+    from {{ ref('int_campaign_email_sends') }}
+),
+
+lapsed_sends as (
+    select
+        customer_id,
+        campaign,
+        send_month,
+        sent_date,
+        sent_at,
+        send_number,
+        reactivated_on
+    from {{ ref('int_campaign_email_sends') }}
+    where is_lapsed_at_send
 ),
 
 customer_months as (
@@ -52,8 +73,7 @@ first_lapsed_sends as (
         row_number() over (
             partition by customer_id, campaign, send_month order by sent_at, send_number
         ) as lapsed_send_order
-    from sends
-    where is_lapsed_at_send
+    from lapsed_sends
 ),
 
 reactivations as (
