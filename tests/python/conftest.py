@@ -249,9 +249,14 @@ def start_spark_parity_build() -> subprocess.Popen:
         work_dir = _SESSION_DIR / "spark_parity"
         work_dir.mkdir()
         package = f"{shlex.quote(sys.executable)} -m churn_warehouse"
+        build = f"{package} server-build --target spark --work-dir {shlex.quote(str(work_dir))}"
+        # Once in a few runs on a 2-core machine the local SparkContext stops under dbt mid-build (py4j: the
+        # SparkContext's dagScheduler is null), whatever the models: that build is run once more; any other
+        # failure, and a second stop, fail the fixture.
         script = (
             f"{package} load-raw --target spark --raw-path {shlex.quote(str(parity_raw_dir()))} && "
-            f"{package} server-build --target spark --work-dir {shlex.quote(str(work_dir))}"
+            f"{{ {build} || {{ grep -q {shlex.quote(SPARK_CONTEXT_STOPPED)} {shlex.quote(str(work_dir / 'build.log'))}"
+            f" && echo 'The SparkContext stopped: building once more.' && {build}; }}; }}"
         )
         with (work_dir / "build.log").open("w") as log:
             _spark_parity_build = subprocess.Popen(
@@ -260,6 +265,9 @@ def start_spark_parity_build() -> subprocess.Popen:
             )
     return _spark_parity_build
 
+
+# What py4j reports when the local SparkContext has stopped under a running query.
+SPARK_CONTEXT_STOPPED = 'because the return value of "org.apache.spark.SparkContext.dagScheduler()" is null'
 
 # A test's Spark JVM lives a few minutes: compiling with C1 only and one GC thread spares about 12 % of its CPU
 # (the parity build at 500 customers: 434 CPU seconds instead of 492, the same wall time).
