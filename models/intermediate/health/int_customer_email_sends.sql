@@ -11,10 +11,7 @@
     meta={'window_column': 'occurred_at'},
 ) }}
 
-{%- set window_start = none %}
-{%- if is_incremental() and execute %}
-    {%- set window_start = run_query('select ' ~ incremental_window_start(this, 'occurred_at')).columns[0].values()[0] %}
-{%- endif %}
+{%- set window_start = incremental_window_first_day() %}
 
 with
 

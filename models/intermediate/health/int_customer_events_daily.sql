@@ -19,11 +19,9 @@ events as (
         occurred_at,
         cast(occurred_at as date) as event_date
     from {{ ref('stg_events') }}
-    {%- if is_incremental() %}
-        {%- set start = run_query('select ' ~ incremental_window_start(this, 'event_date')).columns[0].values()[0] if execute %}
-        {%- if start %}
+    {%- set start = incremental_window_first_day() %}
+    {%- if start %}
     where occurred_at >= cast('{{ start }}' as timestamp)
-        {%- endif %}
     {%- endif %}
 ),
 
