@@ -45,24 +45,18 @@ surveys as (
     from {{ ref('stg_survey_responses') }}
 ),
 
--- NPS and CSAT answers, each numbered per customer in time order.
-nps_answers as (
-    select
-        customer_id,
-        score,
-        row_number() over (partition by customer_id order by responded_at, response_id) as answer_number
-    from {{ ref('stg_survey_responses') }}
-    where responded_at is not null and survey_type = 'nps'
-),
+-- NPS and CSAT answers (nps_answers, csat_answers), each numbered per customer in time order.
+{%- for survey_type in ['nps', 'csat'] %}
 
-csat_answers as (
-    select
-        customer_id,
-        score,
-        row_number() over (partition by customer_id order by responded_at, response_id) as answer_number
-    from {{ ref('stg_survey_responses') }}
-    where responded_at is not null and survey_type = 'csat'
-),
+    {{ survey_type }}_answers as (
+        select
+            customer_id,
+            score,
+            row_number() over (partition by customer_id order by responded_at, response_id) as answer_number
+        from {{ ref('stg_survey_responses') }}
+        where responded_at is not null and survey_type = '{{ survey_type }}'
+    ),
+{%- endfor %}
 
 -- The most recent surveys sent by D (as many as survey_silence_surveys), with how many were answered by D.
 recent_surveys as (
@@ -122,14 +116,13 @@ measured as (
         on
             active.customer_id = recent_surveys.customer_id
             and active.snapshot_date = recent_surveys.snapshot_date
-    left join nps_answers as latest_nps
-        on
-            windows.customer_id = latest_nps.customer_id
-            and cast(windows.nps_answers_to_date as {{ dbt.type_bigint() }}) = latest_nps.answer_number
-    left join csat_answers as latest_csat
-        on
-            windows.customer_id = latest_csat.customer_id
-            and cast(windows.csat_answers_to_date as {{ dbt.type_bigint() }}) = latest_csat.answer_number
+    {%- for survey_type in ['nps', 'csat'] %}
+        left join {{ survey_type }}_answers as latest_{{ survey_type }}
+            on
+                windows.customer_id = latest_{{ survey_type }}.customer_id
+                and cast(windows.{{ survey_type }}_answers_to_date as {{ dbt.type_bigint() }})
+                = latest_{{ survey_type }}.answer_number
+    {%- endfor %}
 ),
 
 signals as (
