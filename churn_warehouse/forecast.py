@@ -9,6 +9,8 @@ decayed by the survival of the customers who recently started. Two naive forecas
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -198,24 +200,56 @@ def _with_customer_codes(*frames: pd.DataFrame) -> list[pd.DataFrame]:
     return [frame.assign(customer_id=codes[start:end]) for frame, start, end in zip(frames, bounds, bounds[1:])]
 
 
-def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, customer_months: pd.DataFrame,
+def run_months(months: Iterable[object], every_months: int) -> list[pd.Timestamp]:
+    """Month 0 of every run, given the months with MRR (`months`, any order, repeats allowed): the last one (the
+    last complete month) and every `every_months`-th month before it, counted back from the last, with at least
+    12 complete months before it."""
+    if every_months < 1:
+        raise ValueError(f"dbt var forecast_backtest_every_months must be 1 or more, got {every_months}")
+    months = sorted({_month(month) for month in months})
+    if not months:
+        return []
+    first, last = months[0], months[-1]
+    month0 = first + pd.DateOffset(months=MIN_HISTORY_MONTHS)
+    return [month for month in months if month0 <= month < last
+            and ((last.year - month.year) * 12 + last.month - month.month) % every_months == 0] + [last]
+
+
+def customer_months_read(starts: list[pd.Timestamp]) -> str:
+    """SQL condition on int_customer_mrr_movements for the rows forecast_runs reads of it: the paying customers in
+    the month 0 of a run (`starts`, from run_months) and every start (a new or reactivation month)."""
+    starts_sql = ", ".join(f"date '{start:%Y-%m-%d}'" for start in starts)
+    paying = f"(mrr > 0 and month in ({starts_sql})) or " if starts else ""
+    return f"{paying}movement in ('new', 'reactivation')"
+
+
+# SQL aggregate over int_customer_mrr_movements, grouped by month, for the `monthly` input of forecast_runs: summed as
+# decimals (money has 6 decimals), so each month's figure is exact whatever order the rows come in.
+MONTHLY_SUMS = (
+    "month, cast(sum(cast(mrr as decimal(38, 6))) as double) as mrr, "
+    "cast(sum(cast(new_mrr as decimal(38, 6)) + cast(reactivation_mrr as decimal(38, 6))) as double) "
+    "as new_business_mrr"
+)
+
+
+def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, monthly: pd.DataFrame, customer_months: pd.DataFrame,
                   scheduled: pd.DataFrame, as_of_date: object, *, min_customers: int,
                   every_months: int) -> pd.DataFrame:
     """Every run of the three forecasts: as of the last complete month (is_latest) and of every `every_months`-th
     earlier month end (counted back from the last) with at least 12 complete months before it, months 0 to 12,
     with the actual MRR where it is known.
 
-    `survival` is int_customer_survival and `fits` int_sbg_segment_fits; `customer_months` has customer_id,
-    month, mrr, movement, new_mrr and reactivation_mrr (int_customer_mrr_movements); `scheduled` is
-    int_scheduled_cancellations. Each earlier run refits the sBG models on what was known then (an optimisation
-    per group on its pooled (renewals, censored) cells, the interval's fit shared by the segments that fall back
-    to it): these fits are nearly all of the cost, and it hardly grows with the number of customers; hence the
-    step.
+    `survival` is int_customer_survival and `fits` int_sbg_segment_fits; `monthly` has one row per month of
+    int_customer_mrr_movements with its total mrr and new_business_mrr (new + reactivation; MONTHLY_SUMS);
+    `customer_months` has customer_id, month, mrr and movement of int_customer_mrr_movements, at least the rows
+    customer_months_read selects; `scheduled` is int_scheduled_cancellations. Each earlier run refits the sBG
+    models on what was known then (an optimisation per group on its pooled (renewals, censored) cells, the
+    interval's fit shared by the segments that fall back to it): these fits are nearly all of the cost, and it
+    hardly grows with the number of customers; hence the step.
     """
-    if every_months < 1:
-        raise ValueError(f"dbt var forecast_backtest_every_months must be 1 or more, got {every_months}")
+    starts = run_months(monthly["month"], every_months)
     # Customer ids as integer codes in key order: every lookup below is by customer, and integer keys keep the
-    # sorts and joins of a million customers' 14 M customer-months cheap. The output holds no customer id.
+    # sorts and joins of a million customers' rows cheap. The output holds no customer id.
     survival, customer_months, scheduled = _with_customer_codes(survival, customer_months, scheduled)
     # In key order, so float sums come out the same on every engine whatever order the rows are read in.
     survival = survival.sort_values("customer_id", kind="stable", ignore_index=True)
@@ -224,19 +258,17 @@ def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, customer_months: p
     mrr = customer_months.assign(month=pd.to_datetime(customer_months["month"]),
                                  mrr=customer_months["mrr"].astype(float))
     mrr["is_start"] = mrr["movement"].isin(["new", "reactivation"])
-    totals = mrr.groupby("month")["mrr"].sum()
-    new_mrr = (mrr["new_mrr"].astype(float) + mrr["reactivation_mrr"].astype(float)).groupby(mrr["month"]).sum()
+    monthly = monthly.assign(month=pd.to_datetime(monthly["month"])).set_index("month").sort_index()
+    totals = monthly["mrr"].astype(float)
+    new_mrr = monthly["new_business_mrr"].astype(float)
     scheduled = scheduled.assign(
         month=pd.to_datetime(scheduled["month"]), effective_month=pd.to_datetime(scheduled["effective_month"]),
         known_at=pd.to_datetime(scheduled["known_at"]),
     )
-    if totals.empty:
+    if not starts:
         return _no_runs()
-    first, last = totals.index.min(), totals.index.max()
+    last = starts[-1]
     runs = []
-    month0 = first + pd.DateOffset(months=MIN_HISTORY_MONTHS)
-    starts = [m for m in totals.index if m >= month0 and m < last
-              and ((last.year - m.year) * 12 + last.month - m.month) % every_months == 0] + [last]
     for start in starts:
         # What was known: up to the as-of date for the latest run, up to the run's month end for the others.
         known_by = pd.Timestamp(as_of_date) + pd.Timedelta(days=1) if start == last else start + pd.offsets.MonthBegin()

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
+import duckdb
 import pandas as pd
 
 from churn_warehouse.targets import engine
@@ -21,8 +22,9 @@ PYTHON_STEP_TAG = "python_step"
 
 
 class _Ref:
-    """What `dbt.ref(name)` returns in a Python model: `.df()` gives the relation as a pandas frame, and
-    `.project("a, b")` the relation of those columns alone (as a DuckDB relation's `project`)."""
+    """What `dbt.ref(name)` returns in a Python model: `.df()` gives the relation as a pandas frame; `.project`,
+    `.filter` and `.aggregate` take the SQL a DuckDB relation's methods of those names take, and DuckDB runs it
+    on the frame."""
 
     def __init__(self, read: Callable[[], pd.DataFrame]) -> None:
         self._read = read
@@ -30,8 +32,22 @@ class _Ref:
     def df(self) -> pd.DataFrame:
         return self._read()
 
+    def _then(self, step: Callable[[duckdb.DuckDBPyRelation], duckdb.DuckDBPyRelation]) -> _Ref:
+        def read() -> pd.DataFrame:
+            frame = self._read()
+            with duckdb.connect() as connection:
+                return step(connection.from_df(frame)).df()
+
+        return _Ref(read)
+
     def project(self, columns: str) -> _Ref:
-        return _Ref(lambda: self._read()[[column.strip() for column in columns.split(",")]])
+        return self._then(lambda relation: relation.project(columns))
+
+    def filter(self, condition: str) -> _Ref:
+        return self._then(lambda relation: relation.filter(condition))
+
+    def aggregate(self, expressions: str, groups: str = "") -> _Ref:
+        return self._then(lambda relation: relation.aggregate(expressions, groups))
 
 
 class _Config:
@@ -45,8 +61,8 @@ class _Config:
 
 
 class _Dbt:
-    """The part of dbt's Python-model API the package's models use: `ref(name).df()`, `ref(name).project(...)`
-    and `config.get(key)`."""
+    """The part of dbt's Python-model API the package's models use: `ref(name)` (with `.df()`, `.project(...)`,
+    `.filter(...)` and `.aggregate(...)`) and `config.get(key)`."""
 
     def __init__(self, node: dict[str, Any], relations: dict[str, tuple[str, str]], read_table: Callable) -> None:
         self._relations = relations

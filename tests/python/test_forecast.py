@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import math
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from churn_warehouse import subscription_cltv
-from churn_warehouse.forecast import _fits_as_of, forecast_runs
+from churn_warehouse.forecast import _fits_as_of, customer_months_read, forecast_runs, run_months
 
 MONTHS = pd.date_range("2024-01-01", "2024-06-01", freq="MS")
 CUSTOMERS = {"a": (1, 0, 100.0), "b": (1, 1, 50.0), "c": (12, 2, 10.0), "d": (1, 3, 40.0)}  # interval, start, mrr
@@ -41,6 +42,17 @@ def _movements() -> pd.DataFrame:
                          "movement": "new" if new else "unchanged", "new_mrr": mrr if new else 0.0,
                          "reactivation_mrr": 0.0})
     return pd.DataFrame(rows)
+
+
+def _monthly() -> pd.DataFrame:
+    movements = _movements()
+    return movements.assign(new_business_mrr=movements["new_mrr"] + movements["reactivation_mrr"]) \
+        .groupby("month", as_index=False)[["mrr", "new_business_mrr"]].sum()
+
+
+def _runs() -> pd.DataFrame:
+    return forecast_runs(_survival(), FITS, _monthly(), _movements(), SCHEDULED, "2024-07-10", min_customers=30,
+                         every_months=1)
 
 
 def _survival() -> pd.DataFrame:
@@ -68,7 +80,7 @@ SCHEDULED = pd.DataFrame([
 
 @pytest.fixture(scope="module")
 def latest() -> pd.DataFrame:
-    runs = forecast_runs(_survival(), FITS, _movements(), SCHEDULED, "2024-07-10", min_customers=30, every_months=1)
+    runs = _runs()
     return runs[runs["method"] == "survival"].set_index("months_ahead")
 
 
@@ -103,7 +115,7 @@ def test_annual_customer_keeps_paying_until_its_renewal(latest) -> None:
 
 
 def test_runs_cover_months_zero_to_twelve_for_each_method() -> None:
-    runs = forecast_runs(_survival(), FITS, _movements(), SCHEDULED, "2024-07-10", min_customers=30, every_months=1)
+    runs = _runs()
     assert sorted(runs["method"].unique()) == ["flat", "survival", "trend_3m"]
     assert runs.groupby("method")["months_ahead"].apply(list).map(lambda h: h == list(range(13))).all()
     flat = runs[runs["method"] == "flat"]
@@ -137,3 +149,28 @@ def test_backtest_run_fits_each_group_once(monkeypatch) -> None:
     assert models[("tiny", 1)].source == subscription_cltv.SOURCE_INTERVAL
     assert models[("tiny", 1)].alpha == models[("all", 1)].alpha
     assert len(fitted) == len(set(fitted)) == 3  # the interval, big, tiny (which fails)
+
+
+def test_run_months_are_the_last_month_and_every_nth_before_it_with_a_year_of_history() -> None:
+    """January 2023 to June 2024: a run needs 12 complete months before its month 0, so January 2024 is the first
+    that may run; every 3rd month counted back from June 2024 is March 2024 (and December 2023, too early)."""
+    months = [*pd.date_range("2023-01-01", "2024-06-01", freq="MS")] * 2  # any order, repeats allowed
+    months.reverse()
+    assert run_months(months, 3) == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-06-01")]
+    assert run_months(months, 1) == list(pd.date_range("2024-01-01", "2024-06-01", freq="MS"))
+    assert run_months([], 3) == []
+    with pytest.raises(ValueError, match="forecast_backtest_every_months"):
+        run_months(months, 0)
+
+
+def test_customer_rows_read_give_the_same_runs_as_every_row() -> None:
+    """The model hands forecast_runs only the rows customer_months_read selects (June's paying customers and the
+    four starts, 8 of the 18 rows here): the runs are the same as from every customer-month."""
+    movements = _movements()
+    condition = customer_months_read(run_months(movements["month"], 1))
+    with duckdb.connect() as connection:
+        read = connection.from_df(movements).filter(condition).df()
+    assert len(read) == 8  # a, b, c, d in June; their four new months
+    lean = forecast_runs(_survival(), FITS, _monthly(), read, SCHEDULED, "2024-07-10", min_customers=30,
+                         every_months=1)
+    pd.testing.assert_frame_equal(lean, _runs())

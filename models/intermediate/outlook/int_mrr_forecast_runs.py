@@ -1,19 +1,27 @@
 """Every run of the MRR forecasts (survival, flat, trend_3m): as of the last complete month and of earlier month
 ends with 12 months of history, months 0 to 12, beside the actual MRR (churn_warehouse.forecast)."""
 
-from churn_warehouse.forecast import forecast_runs
+from churn_warehouse.forecast import MONTHLY_SUMS, customer_months_read, forecast_runs, run_months
 
 
 def model(dbt, session):
     as_of_date = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
+    every_months = int(dbt.config.get("forecast_backtest_every_months"))
+    # Of the largest input (one row per customer and month), only the monthly totals and the rows the runs read:
+    # the paying customers in each run's month 0 and the starts.
+    movements = dbt.ref("int_customer_mrr_movements")
+    monthly = movements.aggregate(MONTHLY_SUMS, "month").df()
+    customer_months = (
+        movements.filter(customer_months_read(run_months(monthly["month"], every_months)))
+        .project("customer_id, month, mrr, movement").df()
+    )
     return forecast_runs(
         dbt.ref("int_customer_survival").df(),
         dbt.ref("int_sbg_segment_fits").df(),
-        # The six columns it reads of the largest input (one row per customer and month).
-        dbt.ref("int_customer_mrr_movements")
-        .project("customer_id, month, mrr, movement, new_mrr, reactivation_mrr").df(),
+        monthly,
+        customer_months,
         dbt.ref("int_scheduled_cancellations").df(),
         as_of_date,
         min_customers=int(dbt.config.get("sbg_min_customers")),
-        every_months=int(dbt.config.get("forecast_backtest_every_months")),
+        every_months=every_months,
     )
