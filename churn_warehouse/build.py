@@ -11,6 +11,7 @@ before the rename and again after it; Data Docs are rewritten in the build direc
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -150,6 +151,7 @@ def run_dbt_build(
     ok, output = dbt_build_on(
         "duckdb", dbt_vars, work_dir, [*(extra_args or []), *([] if unit_tests else SKIP_UNIT_TESTS)], echo=echo,
         CHURN_WAREHOUSE_BUILD_DB=str(db_path), **resources.duckdb_environment(db_path),
+        **{SETTINGS_DIGEST_VARIABLE: settings_digest(project_vars(dbt_vars))},
     )
     return BuildResult(ok=ok, output=output, db_path=db_path)
 
@@ -224,11 +226,25 @@ def project_vars(dbt_vars: dict[str, object]) -> dict[str, object]:
 FULL_REFRESH_HINT = "run with --full-refresh after late or corrected data older than the lookback"
 
 
+# The dbt vars marts.build_info has a column of its own for; settings_digest covers every other one.
+VARS_WITH_OWN_COLUMN = ("raw_path", "raw_format", "reporting_currency")
+SETTINGS_DIGEST_VARIABLE = "CHURN_WAREHOUSE_SETTINGS_DIGEST"
+
+
+def settings_digest(variables: dict[str, object]) -> str:
+    """A digest of the dbt vars a build runs with (project_vars), but those of VARS_WITH_OWN_COLUMN: the health
+    snapshots a daily run keeps were computed with the thresholds and weights among them."""
+    settings = {name: value for name, value in variables.items() if name not in VARS_WITH_OWN_COLUMN}
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+
+
 def _expected_build_info(variables: dict[str, object], raw_path: Path) -> dict[str, str]:
     """What build_info of a published warehouse says when it was built from the same inputs as this build: the
-    rows incremental models keep were read from these raw files, in this format and currency, by this version."""
+    rows incremental models keep were read from these raw files, in this format and currency, with these dbt
+    vars, by this version."""
     return {"raw_path": str(raw_path), "raw_format": str(variables["raw_format"]),
-            "reporting_currency": str(variables["reporting_currency"]), "package_version": __version__}
+            "reporting_currency": str(variables["reporting_currency"]), "package_version": __version__,
+            "settings_digest": settings_digest(variables)}
 
 
 def _read_build_info(db_path: Path) -> dict[str, object]:
@@ -255,8 +271,10 @@ def _mismatches(found: dict[str, object], expected: dict[str, str]) -> list[str]
         was = found.get(key)
         same = was is not None and (
             _project_path(str(was)) == _project_path(now) if key == "raw_path" else str(was) == now)
-        if not same:
-            problems.append(f"{key} was {was!r}, now {now!r}")
+        if same:
+            continue
+        change = f"{key} was {was!r}, now {now!r}"
+        problems.append(f"the dbt vars changed ({change})" if key == "settings_digest" else change)
     return problems
 
 

@@ -19,7 +19,10 @@ final as (
         ) as package_version,
         cast({{ sql_string_literal(dbt_version) }} as {{ dbt.type_string() }}) as dbt_version,
         cast({{ sql_string_literal(target.type) }} as {{ dbt.type_string() }}) as target_type,
-        cast({{ sql_string_literal(invocation_id) }} as {{ dbt.type_string() }}) as invocation_id
+        cast({{ sql_string_literal(invocation_id) }} as {{ dbt.type_string() }}) as invocation_id,
+        cast(
+            {{ sql_string_literal(env_var("CHURN_WAREHOUSE_SETTINGS_DIGEST", "unknown")) }} as {{ dbt.type_string() }}
+        ) as settings_digest
     from as_of
 )
 

@@ -24,12 +24,12 @@ import pytest
 
 from churn_warehouse import __version__, resources
 from churn_warehouse.__main__ import MANIFEST, sample_newer_than
-from churn_warehouse.build import BuildResult, build_and_publish, plan_daily_run, run_dbt_build
+from churn_warehouse.build import BuildResult, build_and_publish, plan_daily_run, run_dbt_build, settings_digest
 from churn_warehouse.generator import DAILY_TABLES, generate, stage_days, write_daily_files
 from test_determinism import mart_file_differences
 
 CUSTOMERS, MONTHS, SEED = 300, 36, 42
-END = date(2026, 11, 20)
+END = date(2026, 12, 1)  # the daily runs cross a month end: 30 November becomes a snapshot day
 FIRST_DAY = END - timedelta(days=2)  # the first build reads every file up to this day
 DAILY_DAYS = [FIRST_DAY + timedelta(days=1), END]  # then one daily run per day
 # Written by the publishing job, not by dbt: a full build without publishing has none.
@@ -152,7 +152,7 @@ INPUTS = {"raw_path": "/data/raw", "raw_format": "parquet", "reporting_currency"
 def _small_published(path: Path, **build_info: str) -> Path:
     """A published file holding only marts.build_info, as a build from INPUTS by this package would write it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    row = {**INPUTS, "package_version": __version__, **build_info}
+    row = {**INPUTS, "package_version": __version__, "settings_digest": settings_digest(INPUTS), **build_info}
     with duckdb.connect(str(path)) as connection:
         connection.execute("create schema marts")
         connection.execute("create table marts.build_info as select " +
@@ -165,6 +165,8 @@ def _small_published(path: Path, **build_info: str) -> Path:
     ({"raw_format": "csv"}, "raw_format was 'csv'"),
     ({"reporting_currency": "EUR"}, "reporting_currency was 'EUR'"),
     ({"package_version": "0.0.1"}, "package_version was '0.0.1'"),
+    ({"settings_digest": settings_digest({**INPUTS, "inactive_days": 45})},
+     "the dbt vars changed (settings_digest was"),
 ])
 def test_a_published_file_built_from_other_inputs_gives_a_full_build_that_says_why(
     tmp_path: Path, changed: dict[str, str], named: str
@@ -176,6 +178,16 @@ def test_a_published_file_built_from_other_inputs_gives_a_full_build_that_says_w
     assert not daily and not build_db.exists()
     assert line is not None and line.startswith("Full build, not a daily run:") and named in line, line
     assert _digest(published) == digest
+
+
+def test_settings_digest_follows_every_dbt_var_but_those_build_info_holds_apart() -> None:
+    """A changed threshold changes the digest (the kept health snapshots were computed with the old one); the
+    raw path, format and currency are compared on their own columns, a relative path with its absolute one."""
+    same = settings_digest(INPUTS)
+    assert settings_digest({**INPUTS, "raw_path": "data/raw", "raw_format": "csv", "reporting_currency": "EUR"}) == same
+    assert settings_digest({**INPUTS, "inactive_days": 45}) != same
+    assert settings_digest({**INPUTS, "health_signal_weights": {"inactive": 2}}) != settings_digest(
+        {**INPUTS, "health_signal_weights": {"inactive": 3}})
 
 
 def test_the_same_inputs_give_a_daily_run_on_a_copy_and_full_refresh_an_empty_file(tmp_path: Path) -> None:

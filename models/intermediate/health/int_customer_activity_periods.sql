@@ -1,6 +1,18 @@
 -- Per customer and period (int_health_periods) up to the as-of date: activity events (event_name not starting
 -- with `email_`), the last day with activity, e-mails sent, and the last e-mail opened or clicked, summed from the
 -- per-customer-day aggregate of the events (int_customer_events_daily).
+-- Incremental on DuckDB: a run replaces the periods ending on or after (the latest period end held -
+-- incremental_lookback_days - 180 days). The periods are cut by the probe days, and those that follow the as-of
+-- date (D - 180 the earliest) move with it, so every period that ends before that bound is the same as in a full
+-- build; the events re-read by int_customer_events_daily all lie after it. Server targets rebuild it in full.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'period_end', 'window_extra_days': health_probe_offsets() | max},
+) }}
+
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 as_of as (
@@ -19,20 +31,32 @@ days as (
     select * from {{ ref('int_customer_events_daily') }}
 ),
 
-final as (
+dated as (
     select
         days.customer_id,
         coalesce(periods.period_end, (select first_period.period_end from first_period)) as period_end,
-        sum(days.activity_events) as activity_events,
-        max(case when days.activity_events > 0 then days.event_date end) as last_activity_date,
-        sum(days.emails_sent) as emails_sent,
-        max(days.last_email_engaged_at) as last_email_engaged_at
+        days.event_date,
+        days.activity_events,
+        days.emails_sent,
+        days.last_email_engaged_at
     from days
     left join periods on days.event_date = periods.calendar_date
     where days.event_date <= (select as_of.as_of_date from as_of)
-    group by
-        days.customer_id,
-        coalesce(periods.period_end, (select first_period.period_end from first_period))
+),
+
+final as (
+    select
+        customer_id,
+        period_end,
+        sum(activity_events) as activity_events,
+        max(case when activity_events > 0 then event_date end) as last_activity_date,
+        sum(emails_sent) as emails_sent,
+        max(last_email_engaged_at) as last_email_engaged_at
+    from dated
+    {%- if window_start %}
+        where period_end >= cast('{{ window_start }}' as date)
+    {%- endif %}
+    group by customer_id, period_end
 )
 
 select * from final

@@ -1,5 +1,7 @@
 -- Per customer active on a snapshot day D: the signals that fire (as text, in a fixed order), the transparent
 -- weighted score, the logistic score fitted on outcomes known by D, the risk score in use and its tier.
+-- Incremental on DuckDB, as int_customer_health_windows: a run replaces the snapshot days on or after (the
+-- latest snapshot day held - incremental_lookback_days). Server targets rebuild it in full.
 {%- set signal_names = [
     'inactive', 'usage_drop', 'spend_decline', 'survey_silence',
     'detractor', 'complaints_rising', 'payment_failing', 'email_disengaged'] %}
@@ -22,10 +24,20 @@
         "dbt var health_signal_weights needs a weight (>= 0, not all 0) for each of " ~ signal_names | join(', ')) }}
 {%- endif %}
 
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'snapshot_date'},
+) }}
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 signals as (
     select * from {{ ref('int_customer_health_signals') }}
+    {%- if window_start %}
+        where snapshot_date >= cast('{{ window_start }}' as date)
+    {%- endif %}
 ),
 
 -- One row per snapshot day with a fit: its coefficients side by side.

@@ -1,13 +1,25 @@
 -- Per customer active on a snapshot day D: the activity figures and the eight signals of docs/metrics.md (Silent churn
 -- and customer health), each a boolean, with the thresholds of the dbt vars. Nothing dated after D is read.
+-- Incremental on DuckDB, as int_customer_health_windows: a run replaces the snapshot days on or after (the
+-- latest snapshot day held - incremental_lookback_days). Server targets rebuild it in full.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'snapshot_date'},
+) }}
+{%- set window_start = incremental_window_first_day() %}
+{%- set in_window = "where snapshot_date >= cast('" ~ window_start ~ "' as date)" if window_start else "" %}
+
 with
 
 active as (
     select * from {{ ref('int_customer_mrr_on_snapshot_dates') }}
+    {{ in_window }}
 ),
 
 windows as (
     select * from {{ ref('int_customer_health_windows') }}
+    {{ in_window }}
 ),
 
 -- A second import of the windows, for the surveys: DuckDB copies a CTE that a query reads twice (11 M
@@ -18,6 +30,7 @@ survey_windows as (
         snapshot_date,
         surveys_sent_to_date
     from {{ ref('int_customer_health_windows') }}
+    {{ in_window }}
 ),
 
 customers as (

@@ -1,5 +1,6 @@
 -- The days the windows of the health signals end or begin after: for each snapshot day D, D itself and D - 30,
--- D - 60 (30-day windows of activity and complaints), D - 90 and D - 180 (90-day windows of one-off spend).
+-- D - 60 (30-day windows of activity and complaints), D - 90 and D - 180 (90-day windows of one-off spend), the
+-- offsets of macros/health_probe_offsets.sql.
 with
 
 snapshot_dates as (
@@ -7,15 +8,12 @@ snapshot_dates as (
 ),
 
 offsets as (
-    select 0 as days_before
-    union all
-    select 30 as days_before
-    union all
-    select 60 as days_before
-    union all
-    select 90 as days_before
-    union all
-    select 180 as days_before
+    {%- for days_before in health_probe_offsets() %}
+        {%- if not loop.first %}
+            union all
+        {%- endif %}
+        select {{ days_before }} as days_before
+    {%- endfor %}
 ),
 
 final as (
