@@ -1,6 +1,16 @@
 -- Per customer and UTC date up to the as-of date, what the signals count besides product events: complaints
 -- opened, the change in old unresolved complaints, the last failed and succeeded charge, one-off spend, surveys
 -- sent and NPS and CSAT answers.
+-- Incremental on DuckDB: a run replaces the dates on or after (the latest date held - incremental_lookback_days),
+-- each summed from every input row, so a complaint opened earlier that turns old or is resolved then is counted.
+-- Server targets rebuild it in full.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'activity_date'},
+) }}
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 as_of as (
@@ -196,6 +206,9 @@ final as (
         sum(csat_answers) as csat_answers
     from combined
     where activity_date <= (select as_of.as_of_date from as_of)
+    {%- if window_start %}
+        and activity_date >= cast('{{ window_start }}' as date)
+    {%- endif %}
     group by customer_id, activity_date
 )
 
