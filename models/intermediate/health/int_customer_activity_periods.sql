@@ -12,6 +12,19 @@
 ) }}
 
 {%- set window_start = incremental_window_first_day() %}
+{%- if window_start %}
+    {#- The first day of the periods re-read, so that only the days from it are joined; none when the first
+        period, which also holds every day before the first probe day, is re-read. -#}
+    {%- set first_day_sql -%}
+        select
+            case
+                when min(period_end) < cast('{{ window_start }}' as date)
+                    then min(case when period_end >= cast('{{ window_start }}' as date) then calendar_date end)
+            end
+        from {{ ref('int_health_periods') }}
+    {%- endset %}
+    {%- set first_day = run_query(first_day_sql).columns[0].values()[0] %}
+{%- endif %}
 
 with
 
@@ -29,6 +42,9 @@ first_period as (
 
 days as (
     select * from {{ ref('int_customer_events_daily') }}
+    {%- if window_start and first_day %}
+        where event_date >= cast('{{ first_day }}' as date)
+    {%- endif %}
 ),
 
 dated as (
