@@ -9,8 +9,10 @@ import pandas as pd
 
 from test_bad_input import AS_OF_DATE, expected_accounting
 
-# Columns that say which build this was, not what the data says.
-BUILD_IDENTITY_COLUMNS = {"build_info": {"built_at", "invocation_id", "target_type", "raw_path", "raw_format"}}
+# Columns that say which build this was, not what the data says (settings_digest: of its dbt vars, billing_source
+# among them).
+BUILD_IDENTITY_COLUMNS = {"build_info": {"built_at", "invocation_id", "target_type", "raw_path", "raw_format",
+                                         "settings_digest"}}
 MONEY_TOLERANCE = 0.005
 RATE_TOLERANCE = 1e-9
 # Typed money of the quarantine tables, read as doubles: compared as money, not as exact numbers.

@@ -15,8 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 
 
-# What describes one build rather than the data: when it ran, dbt's id of the run, where it read the files.
-BUILD_COLUMNS = {"build_info": {"built_at", "invocation_id", "raw_path"}}
+# What describes one build rather than the data: when it ran, dbt's id of the run, where it read the files, the
+# digest of its dbt vars (the Stripe route differs from the contract route by billing_source).
+BUILD_COLUMNS = {"build_info": {"built_at", "invocation_id", "raw_path", "settings_digest"}}
 SAMPLE_SIZE = 3
 # A small sample read as a big one is: in many row groups, by several threads, so rows meet in varying order.
 ROW_GROUP_ROWS = 64
