@@ -2,7 +2,13 @@
 -- Per customer, currency and complete month: this month's and last month's local MRR, with this month-end's rate.
 with
 
-subscription_months as (
+-- The subscription-months twice, as this month's and as next month's last month: two imports read once each,
+-- rather than one CTE read twice, which DuckDB would copy (10.6 M rows at 1,000,000 customers).
+this_month as (
+    select * from {{ ref('int_subscription_mrr_monthly') }}
+),
+
+last_month as (
     select * from {{ ref('int_subscription_mrr_monthly') }}
 ),
 
@@ -18,16 +24,6 @@ rates as (
     select * from {{ ref('int_exchange_rates_daily') }}
 ),
 
-currency_months as (
-    select
-        customer_id,
-        currency,
-        month,
-        sum(local_mrr) as local_mrr
-    from subscription_months
-    group by customer_id, currency, month
-),
-
 -- Last month's local MRR moves to this month, to be revalued at this month's rate.
 this_and_last_month as (
     select
@@ -36,7 +32,7 @@ this_and_last_month as (
         month,
         local_mrr,
         0 as last_month_local_mrr
-    from currency_months
+    from this_month
     union all
     select
         customer_id,
@@ -44,7 +40,7 @@ this_and_last_month as (
         {{ add_months(1, 'month') }} as month,
         0 as local_mrr,
         local_mrr as last_month_local_mrr
-    from currency_months
+    from last_month
 ),
 
 combined as (
