@@ -250,13 +250,14 @@ def start_spark_parity_build() -> subprocess.Popen:
         work_dir.mkdir()
         package = f"{shlex.quote(sys.executable)} -m churn_warehouse"
         build = f"{package} server-build --target spark --work-dir {shlex.quote(str(work_dir))}"
-        # Once in a few runs on a 2-core machine the local SparkContext stops under dbt mid-build (py4j: the
-        # SparkContext's dagScheduler is null), whatever the models: that build is run once more; any other
-        # failure, and a second stop, fail the fixture.
+        # Once in a few runs on a 2-core machine the local Spark JVM stops under dbt mid-build (py4j: the
+        # SparkContext's dagScheduler is null, or the gateway refuses connections), whatever the models: that
+        # build is run once more; any other failure, and a second stop, fail the fixture.
+        stopped = " ".join(f"-e {shlex.quote(sign)}" for sign in SPARK_STOPPED_SIGNS)
         script = (
             f"{package} load-raw --target spark --raw-path {shlex.quote(str(parity_raw_dir()))} && "
-            f"{{ {build} || {{ grep -q {shlex.quote(SPARK_CONTEXT_STOPPED)} {shlex.quote(str(work_dir / 'build.log'))}"
-            f" && echo 'The SparkContext stopped: building once more.' && {build}; }}; }}"
+            f"{{ {build} || {{ grep -q -F {stopped} {shlex.quote(str(work_dir / 'build.log'))}"
+            f" && echo 'The local Spark stopped: building once more.' && {build}; }}; }}"
         )
         with (work_dir / "build.log").open("w") as log:
             _spark_parity_build = subprocess.Popen(
@@ -266,8 +267,12 @@ def start_spark_parity_build() -> subprocess.Popen:
     return _spark_parity_build
 
 
-# What py4j reports when the local SparkContext has stopped under a running query.
-SPARK_CONTEXT_STOPPED = 'because the return value of "org.apache.spark.SparkContext.dagScheduler()" is null'
+# What py4j reports when the local Spark JVM has stopped under a running query: its SparkContext stopped, or the
+# JVM is gone and its gateway refuses the next connection.
+SPARK_STOPPED_SIGNS = (
+    'because the return value of "org.apache.spark.SparkContext.dagScheduler()" is null',
+    "[Errno 111] Connection refused",
+)
 
 # A test's Spark JVM lives a few minutes: compiling with C1 only and one GC thread spares about 12 % of its CPU
 # (the parity build at 500 customers: 434 CPU seconds instead of 492, the same wall time).
