@@ -12,6 +12,7 @@
 ) }}
 
 {%- set window_start = incremental_window_first_day() %}
+{%- set first_day = none %}
 {%- if window_start %}
     {#- The first day of the periods re-read, so that only the days from it are joined; none when the first
         period, which also holds every day before the first probe day, is re-read. -#}
@@ -42,9 +43,7 @@ first_period as (
 
 days as (
     select * from {{ ref('int_customer_events_daily') }}
-    {%- if window_start and first_day %}
-        where event_date >= cast('{{ first_day }}' as date)
-    {%- endif %}
+    {{ incremental_window_filter('event_date', first_day) }}
 ),
 
 dated as (
@@ -69,9 +68,7 @@ final as (
         sum(emails_sent) as emails_sent,
         max(last_email_engaged_at) as last_email_engaged_at
     from dated
-    {%- if window_start %}
-        where period_end >= cast('{{ window_start }}' as date)
-    {%- endif %}
+    {{ incremental_window_filter('period_end', window_start) }}
     group by customer_id, period_end
 )
 

@@ -24,9 +24,7 @@ email_events as (
         {{ json_text_field('properties', 'campaign') }} as campaign
     from {{ ref('stg_events') }}
     where event_name in ('email_sent', 'email_opened', 'email_clicked')
-    {%- if window_start %}
-        and occurred_at >= cast('{{ window_start }}' as timestamp)
-    {%- endif %}
+    {{ incremental_window_filter('occurred_at', window_start, 'and', 'timestamp') }}
 ),
 
 {%- if window_start %}

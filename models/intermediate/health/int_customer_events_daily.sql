@@ -20,9 +20,7 @@ events as (
         cast(occurred_at as date) as event_date
     from {{ ref('stg_events') }}
     {%- set start = incremental_window_first_day() %}
-    {%- if start %}
-    where occurred_at >= cast('{{ start }}' as timestamp)
-    {%- endif %}
+    {{ incremental_window_filter('occurred_at', start, data_type='timestamp') }}
 ),
 
 final as (

@@ -206,9 +206,7 @@ final as (
         sum(csat_answers) as csat_answers
     from combined
     where activity_date <= (select as_of.as_of_date from as_of)
-    {%- if window_start %}
-        and activity_date >= cast('{{ window_start }}' as date)
-    {%- endif %}
+    {{ incremental_window_filter('activity_date', window_start, 'and') }}
     group by customer_id, activity_date
 )
 

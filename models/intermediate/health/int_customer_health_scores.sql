@@ -35,9 +35,7 @@ with
 
 signals as (
     select * from {{ ref('int_customer_health_signals') }}
-    {%- if window_start %}
-        where snapshot_date >= cast('{{ window_start }}' as date)
-    {%- endif %}
+    {{ incremental_window_filter('snapshot_date', window_start) }}
 ),
 
 -- One row per snapshot day with a fit: its coefficients side by side.

@@ -8,18 +8,17 @@
     meta={'window_column': 'snapshot_date'},
 ) }}
 {%- set window_start = incremental_window_first_day() %}
-{%- set in_window = "where snapshot_date >= cast('" ~ window_start ~ "' as date)" if window_start else "" %}
 
 with
 
 active as (
     select * from {{ ref('int_customer_mrr_on_snapshot_dates') }}
-    {{ in_window }}
+    {{ incremental_window_filter('snapshot_date', window_start) }}
 ),
 
 windows as (
     select * from {{ ref('int_customer_health_windows') }}
-    {{ in_window }}
+    {{ incremental_window_filter('snapshot_date', window_start) }}
 ),
 
 -- A second import of the windows, for the surveys: DuckDB copies a CTE that a query reads twice (11 M
@@ -30,7 +29,7 @@ survey_windows as (
         snapshot_date,
         surveys_sent_to_date
     from {{ ref('int_customer_health_windows') }}
-    {{ in_window }}
+    {{ incremental_window_filter('snapshot_date', window_start) }}
 ),
 
 customers as (

@@ -23,9 +23,7 @@ active as (
         customer_id,
         snapshot_date
     from {{ ref('int_customer_mrr_on_snapshot_dates') }}
-    {%- if window_start %}
-        where snapshot_date >= cast('{{ window_start }}' as date)
-    {%- endif %}
+    {{ incremental_window_filter('snapshot_date', window_start) }}
 ),
 
 -- An import CTE per use of each large input: DuckDB copies a CTE that a query reads more than once (22 M and
@@ -57,9 +55,7 @@ daily_in_buckets as (
 -- Distinct: the as-of date may also be a month end.
 snapshot_dates as (
     select distinct snapshot_date from {{ ref('int_health_snapshot_dates') }}
-    {%- if window_start %}
-        where snapshot_date >= cast('{{ window_start }}' as date)
-    {%- endif %}
+    {{ incremental_window_filter('snapshot_date', window_start) }}
 ),
 
 -- Each snapshot day with the snapshot day before it (its bucket starts after it) and the days its windows start after.
