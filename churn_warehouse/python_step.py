@@ -23,22 +23,26 @@ PYTHON_STEP_TAG = "python_step"
 
 class _Ref:
     """What `dbt.ref(name)` returns in a Python model: `.df()` gives the relation as a pandas frame; `.project`,
-    `.filter` and `.aggregate` take the SQL a DuckDB relation's methods of those names take, and DuckDB runs it
-    on the frame."""
+    `.filter` and `.aggregate` take the SQL a DuckDB relation's methods of those names take, and `.df()` runs the
+    chained steps in one DuckDB relation on the frame read once."""
 
-    def __init__(self, read: Callable[[], pd.DataFrame]) -> None:
+    def __init__(self, read: Callable[[], pd.DataFrame],
+                 steps: tuple[Callable[[duckdb.DuckDBPyRelation], duckdb.DuckDBPyRelation], ...] = ()) -> None:
         self._read = read
+        self._steps = steps
 
     def df(self) -> pd.DataFrame:
-        return self._read()
+        frame = self._read()
+        if not self._steps:
+            return frame
+        with duckdb.connect() as connection:
+            relation = connection.from_df(frame)
+            for step in self._steps:
+                relation = step(relation)
+            return relation.df()
 
     def _then(self, step: Callable[[duckdb.DuckDBPyRelation], duckdb.DuckDBPyRelation]) -> _Ref:
-        def read() -> pd.DataFrame:
-            frame = self._read()
-            with duckdb.connect() as connection:
-                return step(connection.from_df(frame)).df()
-
-        return _Ref(read)
+        return _Ref(self._read, (*self._steps, step))
 
     def project(self, columns: str) -> _Ref:
         return self._then(lambda relation: relation.project(columns))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from churn_warehouse import python_step
 from churn_warehouse.python_step import _Ref
 
 # Three customer-months: a's January and February, b's February.
@@ -33,3 +34,17 @@ def test_ref_methods_run_the_same_sql_as_a_duckdb_relation() -> None:
             )
     february = ref.filter("month = date '2024-02-01'").aggregate("sum(mrr) as mrr").df()
     assert february["mrr"].tolist() == [19.75]  # a 12.50 + b 7.25
+
+
+def test_a_chain_of_ref_methods_runs_in_one_duckdb_relation(monkeypatch) -> None:
+    connections: list[int] = []
+    connect = duckdb.connect
+
+    def counting_connect(*args, **kwargs) -> duckdb.DuckDBPyConnection:
+        connections.append(1)
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(python_step.duckdb, "connect", counting_connect)
+    chained = _Ref(lambda: FRAME).filter("mrr > 8").project("customer_id, mrr").filter("customer_id = 'a'").df()
+    assert chained["mrr"].tolist() == [10.0, 12.5]  # a's two months; b's 7.25 is not above 8
+    assert len(connections) == 1
