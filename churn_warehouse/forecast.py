@@ -234,10 +234,10 @@ MONTHLY_SUMS = (
 
 def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, monthly: pd.DataFrame, customer_months: pd.DataFrame,
                   scheduled: pd.DataFrame, as_of_date: object, *, min_customers: int,
-                  every_months: int) -> pd.DataFrame:
-    """Every run of the three forecasts: as of the last complete month (is_latest) and of every `every_months`-th
-    earlier month end (counted back from the last) with at least 12 complete months before it, months 0 to 12,
-    with the actual MRR where it is known.
+                  starts: list[pd.Timestamp]) -> pd.DataFrame:
+    """Every run of the three forecasts, one from each month of `starts` (run_months: the last complete month, which
+    is_latest marks, and the earlier month ends of the backtest), months 0 to 12, with the actual MRR where it is
+    known.
 
     `survival` is int_customer_survival and `fits` int_sbg_segment_fits; `monthly` has one row per month of
     int_customer_mrr_movements with its total mrr and new_business_mrr (new + reactivation; MONTHLY_SUMS);
@@ -247,7 +247,6 @@ def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, monthly: pd.DataFr
     interval's fit shared by the segments that fall back to it): these fits are nearly all of the cost, and it
     hardly grows with the number of customers; hence the step.
     """
-    starts = run_months(monthly["month"], every_months)
     # Customer ids as integer codes in key order: every lookup below is by customer, and integer keys keep the
     # sorts and joins of a million customers' rows cheap. The output holds no customer id.
     survival, customer_months, scheduled = _with_customer_codes(survival, customer_months, scheduled)

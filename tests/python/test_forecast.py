@@ -51,8 +51,9 @@ def _monthly() -> pd.DataFrame:
 
 
 def _runs() -> pd.DataFrame:
-    return forecast_runs(_survival(), FITS, _monthly(), _movements(), SCHEDULED, "2024-07-10", min_customers=30,
-                         every_months=1)
+    monthly = _monthly()
+    return forecast_runs(_survival(), FITS, monthly, _movements(), SCHEDULED, "2024-07-10", min_customers=30,
+                         starts=run_months(monthly["month"], 1))
 
 
 def _survival() -> pd.DataFrame:
@@ -167,10 +168,11 @@ def test_customer_rows_read_give_the_same_runs_as_every_row() -> None:
     """The model hands forecast_runs only the rows customer_months_read selects (June's paying customers and the
     four starts, 8 of the 18 rows here): the runs are the same as from every customer-month."""
     movements = _movements()
-    condition = customer_months_read(run_months(movements["month"], 1))
+    starts = run_months(movements["month"], 1)
+    condition = customer_months_read(starts)
     with duckdb.connect() as connection:
         read = connection.from_df(movements).filter(condition).df()
     assert len(read) == 8  # a, b, c, d in June; their four new months
     lean = forecast_runs(_survival(), FITS, _monthly(), read, SCHEDULED, "2024-07-10", min_customers=30,
-                         every_months=1)
+                         starts=starts)
     pd.testing.assert_frame_equal(lean, _runs())

@@ -6,13 +6,13 @@ from churn_warehouse.forecast import MONTHLY_SUMS, customer_months_read, forecas
 
 def model(dbt, session):
     as_of_date = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
-    every_months = int(dbt.config.get("forecast_backtest_every_months"))
     # Of the largest input (one row per customer and month), only the monthly totals and the rows the runs read:
     # the paying customers in each run's month 0 and the starts.
     movements = dbt.ref("int_customer_mrr_movements")
     monthly = movements.aggregate(MONTHLY_SUMS, "month").df()
+    starts = run_months(monthly["month"], int(dbt.config.get("forecast_backtest_every_months")))
     customer_months = (
-        movements.filter(customer_months_read(run_months(monthly["month"], every_months)))
+        movements.filter(customer_months_read(starts))
         .project("customer_id, month, mrr, movement").df()
     )
     return forecast_runs(
@@ -23,5 +23,5 @@ def model(dbt, session):
         dbt.ref("int_scheduled_cancellations").df(),
         as_of_date,
         min_customers=int(dbt.config.get("sbg_min_customers")),
-        every_months=every_months,
+        starts=starts,
     )
