@@ -35,6 +35,7 @@ from staging.stg_events where event_name in ('email_sent', 'email_opened', 'emai
 SENDS_HELD_SQL = """
 select customer_id, event_name, occurred_at, send_number from intermediate.int_customer_email_sends order by all
 """
+BASE_EVENTS_SQL = "select * from staging.base_events order by all"
 HELD_SQL = """
 select customer_id, event_date, events, activity_events, emails_sent, last_email_engaged_at
 from intermediate.int_customer_events_daily order by 1, 2
@@ -55,17 +56,25 @@ class EventsRun:
         with (self.raw / "events.csv").open("a", newline="") as handle:
             csv.DictWriter(handle, EVENT_COLUMNS).writerows(rows)
 
-    def run(self, *selection: str) -> None:
-        args = ["--select", *selection, "--indirect-selection", "cautious"]
+    def run(self, *selection: str, db: Path | None = None, full_refresh: bool = False) -> None:
+        db = db or self.db
+        args = ["--select", *selection, "--indirect-selection", "cautious", *(["--full-refresh"] if full_refresh else [])]
         ok, output = dbt_build_on(
             "duckdb", {"raw_path": str(self.raw), "raw_format": "csv"}, self.work, args, echo=False,
-            CHURN_WAREHOUSE_BUILD_DB=str(self.db), **resources.duckdb_environment(self.db),
+            CHURN_WAREHOUSE_BUILD_DB=str(db), **resources.duckdb_environment(db),
         )
         assert ok, output[-4000:]
 
-    def query(self, sql: str) -> list[tuple]:
-        with duckdb.connect(str(self.db), read_only=True) as con:
+    def query(self, sql: str, db: Path | None = None) -> list[tuple]:
+        with duckdb.connect(str(db or self.db), read_only=True) as con:
             return con.execute(sql).fetchall()
+
+    def base_events_from_scratch(self) -> list[tuple]:
+        """base_events as a full build decides it on the current raw files (built in a copy of the file)."""
+        scratch = self.work / "scratch.duckdb"
+        shutil.copyfile(self.db, scratch)
+        self.run("base_events", db=scratch, full_refresh=True)
+        return self.query(BASE_EVENTS_SQL, db=scratch)
 
 
 def event(event_id: str, customer_id: str, event_name: str, occurred_at: str) -> dict[str, str]:
@@ -100,6 +109,11 @@ def test_a_daily_run_within_the_lookback_equals_a_full_read(first_run):
         event("ev13", "c08", "email_sent", "2024-05-14T07:00:00Z"),
     )
     first_run.run("base_events", "int_customer_events_daily", "int_customer_email_sends")
+    # base_events decided again only the rows of the window, of the keys held and of unstaged customers: what a
+    # full read decides (ev10's two rows and ev11's two copies among them).
+    decided = first_run.query(BASE_EVENTS_SQL)
+    assert decided == first_run.base_events_from_scratch()
+    assert {(row[0], row[-2]) for row in decided} >= {("ev10", "duplicate_key"), ("ev11", None)}  # reason
     held = first_run.query(HELD_SQL)
     assert held == first_run.query(FROM_SCRATCH_SQL)
     days = {(customer, str(day)) for customer, day, *_ in held}

@@ -1,14 +1,66 @@
 -- Only the events that need a decision: every distinct raw row whose key is null or repeated (exact copies
 -- collapsed, `raw_copies` counts them) and every single row that breaks a quarantine rule. A well-formed event
 -- seen once is not copied here: stg_events reads it straight from the raw table.
+-- Incremental on DuckDB (see the staging docs, events_incremental): a daily run decides again only the raw rows
+-- whose decision can have changed since the last run: the rows dated from the first day the event models
+-- re-read (or undated), every row of a key they hold or of a key held here, and every row of an unstaged
+-- customer. It replaces the table with the result, which is a full build's when the new rows are on time.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_all',
+) }}
+{%- set window_start = earliest_window_first_day(['int_customer_events_daily', 'int_customer_email_sends']) %}
+
 with
 
 customers as (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
+{%- if window_start %}
+
+source as (
+    select * from {{ source('raw', 'events') }}
+),
+
+typed_source as (
+    {{ typed_raw_rows('source', 'events', source('raw', 'events'), with_checks=false) }}
+),
+
+held_keys as (
+    select event_id from {{ this }}
+    where event_id is not null
+),
+
+-- The keys of the rows dated in the window or without a date that casts.
+window_keys as (
+    select event_id from typed_source
+    where event_id is not null and coalesce(occurred_at >= cast('{{ window_start }}' as timestamp), true)
+),
+
+candidate_keys as (
+    select event_id from window_keys
+    union
+    select event_id from held_keys
+),
+
+staged_customers as (
+    select customer_id from {{ ref('stg_customers') }}
+),
+
+candidates as (
+    select * from {{ source('raw', 'events') }}
+    where
+        {{ cast_raw('event_id', 'text') }} is null
+        or {{ cast_raw('event_id', 'text') }} in (select candidate_keys.event_id from candidate_keys)
+        or {{ cast_raw('customer_id', 'text') }} is null
+        or {{ cast_raw('customer_id', 'text') }} not in (select staged_customers.customer_id from staged_customers)
+),
+
+{%- endif %}
+
 collapsed as (
-    {{ collapse_exact_duplicates(source('raw', 'events'), 'events') }}
+    {{ collapse_exact_duplicates('candidates' if window_start else source('raw', 'events'), 'events') }}
 ),
 
 typed as (
