@@ -48,9 +48,9 @@ final as (
         customer_months.customer_id,
         customer_months.month,
         customer_months.first_active_month,
-        {{ round_money("coalesce(valued.mrr, 0)") }} as mrr,
-        {{ round_money("coalesce(valued.prev_mrr, 0)") }} as prev_mrr,
-        {{ round_money(
+        {{ as_money("coalesce(valued.mrr, 0)") }} as mrr,
+        {{ as_money("coalesce(valued.prev_mrr, 0)") }} as prev_mrr,
+        {{ as_money(
             "coalesce(lag(valued.mrr) over (partition by customer_months.customer_id order by customer_months.month), 0)"
         ) }} as last_month_mrr
     from customer_months

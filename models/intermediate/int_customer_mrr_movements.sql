@@ -15,7 +15,7 @@ classified as (
         month,
         mrr,
         prev_mrr,
-        {{ round_money('prev_mrr - last_month_mrr') }} as fx_adjustment_mrr,
+        {{ as_money('prev_mrr - last_month_mrr') }} as fx_adjustment_mrr,
         case
             when prev_mrr = 0 and mrr > 0 and month = first_active_month then 'new'
             when prev_mrr = 0 and mrr > 0 then 'reactivation'
@@ -35,15 +35,15 @@ final as (
         classified.mrr,
         classified.prev_mrr,
         classified.movement,
-        {{ round_money("case when classified.movement = 'new' then classified.mrr else 0 end") }} as new_mrr,
-        {{ round_money(
+        {{ as_money("case when classified.movement = 'new' then classified.mrr else 0 end") }} as new_mrr,
+        {{ as_money(
             "case when classified.movement = 'expansion' then classified.mrr - classified.prev_mrr else 0 end"
         ) }} as expansion_mrr,
-        {{ round_money(
+        {{ as_money(
             "case when classified.movement = 'contraction' then classified.prev_mrr - classified.mrr else 0 end"
         ) }} as contraction_mrr,
-        {{ round_money("case when classified.movement = 'churn' then classified.prev_mrr else 0 end") }} as churn_mrr,
-        {{ round_money("case when classified.movement = 'reactivation' then classified.mrr else 0 end") }}
+        {{ as_money("case when classified.movement = 'churn' then classified.prev_mrr else 0 end") }} as churn_mrr,
+        {{ as_money("case when classified.movement = 'reactivation' then classified.mrr else 0 end") }}
             as reactivation_mrr,
         classified.fx_adjustment_mrr,
         churned.churn_type,

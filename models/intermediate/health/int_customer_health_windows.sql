@@ -239,8 +239,8 @@ final as (
         running_totals.old_unresolved_complaints,
         running_totals.last_failed_charge_at,
         running_totals.last_succeeded_charge_at,
-        {{ round_money("coalesce(daily_windows.one_off_spend_last_90d, 0)") }} as one_off_spend_last_90d,
-        {{ round_money("coalesce(daily_windows.one_off_spend_prev_90d, 0)") }} as one_off_spend_prev_90d,
+        {{ as_money("coalesce(daily_windows.one_off_spend_last_90d, 0)") }} as one_off_spend_last_90d,
+        {{ as_money("coalesce(daily_windows.one_off_spend_prev_90d, 0)") }} as one_off_spend_prev_90d,
         running_totals.surveys_sent_to_date,
         running_totals.nps_answers_to_date,
         running_totals.csat_answers_to_date

@@ -69,7 +69,7 @@ customers as (
         coalesce(current_intervals.interval_months, 1) as interval_months,
         first_churns.first_churn_month,
         last_complete_month.month as last_complete_month,
-        {{ round_money('coalesce(current_months.current_mrr, 0)') }} as current_mrr
+        {{ as_money('coalesce(current_months.current_mrr, 0)') }} as current_mrr
     from dimensions
     cross join last_complete_month
     left join first_churns on dimensions.customer_id = first_churns.customer_id

@@ -36,7 +36,7 @@ final as (
             as months_since_start,
         customer_months.mrr,
         customer_months.mrr > 0 as is_active,
-        {{ round_money('coalesce(starting_mrr.cohort_starting_mrr, 0)') }} as cohort_starting_mrr,
+        {{ as_money('coalesce(starting_mrr.cohort_starting_mrr, 0)') }} as cohort_starting_mrr,
         dimensions.segment,
         dimensions.country,
         dimensions.acquisition_channel,
