@@ -1,12 +1,12 @@
 {#-
-    In an incremental model upstream of incremental `replace_window` models: the earliest first day those models
+    In a model upstream of incremental `replace_window` models: the earliest first day those models
     (`model_names`) will re-read in this run, computed from their tables as the previous run left them (they are
     rebuilt after this model, so dbt has not touched them yet) with their own meta `window_column` and
-    `window_extra_days`. None when this model reads everything (not incremental, or parsing) or when any of them
-    will (its table is missing or empty).
+    `window_extra_days`. None when parsing, on --full-refresh, or when any of them will read everything (its table
+    is missing or empty). The caller decides whether it may read less (an incremental model: is_incremental()).
 -#}
 {% macro earliest_window_first_day(model_names) -%}
-    {%- if not (is_incremental() and execute) -%}
+    {%- if not execute or flags.FULL_REFRESH -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set starts = [] -%}

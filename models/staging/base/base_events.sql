@@ -9,7 +9,10 @@
     materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='replace_all',
 ) }}
-{%- set window_start = earliest_window_first_day(['int_customer_events_daily', 'int_customer_email_sends']) %}
+{%- set window_start = none %}
+{%- if is_incremental() %}
+    {%- set window_start = earliest_window_first_day(['int_customer_events_daily', 'int_customer_email_sends']) %}
+{%- endif %}
 
 with
 

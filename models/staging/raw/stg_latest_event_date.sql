@@ -2,6 +2,11 @@
 -- row rules (key present, occurred_at casts, event_name present, not in the future, a staged customer). One scan
 -- of four columns, without waiting for base_events: whether a key is repeated is not checked (see
 -- DECISIONLOG.md, The as-of date does not wait for the events).
+-- On a copy of the published file (a daily run) the scan starts at the first day int_customer_events_daily will
+-- re-read: the latest day it holds was staged by the last run, so the latest date cannot lie before it, and the
+-- Parquet reader skips what is older. An empty file or --full-refresh scans every event.
+{%- set since = earliest_window_first_day(['int_customer_events_daily']) %}
+
 with
 
 source as (
@@ -24,6 +29,7 @@ latest as (
         typed.event_id is not null
         and typed.event_name is not null
         and typed.occurred_at <= {{ build_timestamp() }}
+    {{ incremental_window_filter('typed.occurred_at', since, 'and', 'timestamp') }}
 )
 
 select * from latest
