@@ -27,13 +27,23 @@ from staging.stg_events group by all order by 1, 2
 """
 # The staged e-mail events numbered from scratch: what a full build puts in int_customer_email_sends.
 SENDS_FROM_SCRATCH_SQL = """
-select customer_id, event_name, occurred_at,
-    case when event_name = 'email_sent'
-        then row_number() over (partition by customer_id, event_name order by occurred_at, event_id) end
-from staging.stg_events where event_name in ('email_sent', 'email_opened', 'email_clicked') order by all
+with numbered as (
+    select customer_id, event_name, occurred_at, coalesce(json_extract_string(properties, '$.campaign'), '') as campaign,
+        case when event_name = 'email_sent'
+            then row_number() over (partition by customer_id, event_name order by occurred_at, event_id) end
+            as send_number
+    from staging.stg_events where event_name in ('email_sent', 'email_opened', 'email_clicked')
+)
+select customer_id, event_name, occurred_at, send_number,
+    case when event_name != 'email_sent' then (
+        select max(sends.send_number) from numbered as sends
+        where sends.customer_id = numbered.customer_id and sends.campaign = numbered.campaign
+            and sends.send_number is not null and sends.occurred_at <= numbered.occurred_at) end
+from numbered order by all
 """
 SENDS_HELD_SQL = """
-select customer_id, event_name, occurred_at, send_number from intermediate.int_customer_email_sends order by all
+select customer_id, event_name, occurred_at, send_number, attributed_send_number
+from intermediate.int_customer_email_sends order by all
 """
 BASE_EVENTS_SQL = "select * from staging.base_events order by all"
 HELD_SQL = """
@@ -54,7 +64,7 @@ class EventsRun:
 
     def append_events(self, *rows: dict[str, str]) -> None:
         with (self.raw / "events.csv").open("a", newline="") as handle:
-            csv.DictWriter(handle, EVENT_COLUMNS).writerows(rows)
+            csv.DictWriter(handle, EVENT_COLUMNS, lineterminator="\n").writerows(rows)
 
     def run(self, *selection: str, db: Path | None = None, full_refresh: bool = False) -> None:
         db = db or self.db
@@ -77,9 +87,9 @@ class EventsRun:
         return self.query(BASE_EVENTS_SQL, db=scratch)
 
 
-def event(event_id: str, customer_id: str, event_name: str, occurred_at: str) -> dict[str, str]:
+def event(event_id: str, customer_id: str, event_name: str, occurred_at: str, properties: str = "") -> dict[str, str]:
     return {"event_id": event_id, "customer_id": customer_id, "user_id": "", "event_name": event_name,
-            "occurred_at": occurred_at, "properties": ""}
+            "occurred_at": occurred_at, "properties": properties}
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +109,10 @@ def test_a_daily_run_within_the_lookback_equals_a_full_read(first_run):
     # Day 2: a new day (twice, byte for byte), a late event inside the 3-day window, and a different row under
     # ev10's key: ev10 and its repeat are both quarantined, so c13's 2024-05-15 must disappear. c08's e-mail of
     # 2024-04-09 lies before the window: its later ones (a late one, delivered after the first run's 2024-05-15,
-    # and a new day) are numbered on from it.
+    # and a new day) are numbered on from it. Its dunning e-mail open of 2024-05-14 belongs to the dunning send of
+    # 2024-04-09 (number 1), the latest of that campaign, which lies before the window.
     first_run.append_events(
+        event("ev15", "c08", "email_opened", "2024-05-14T06:00:00Z", '{"campaign": "dunning"}'),
         event("ev11", "c13", "login", "2024-05-16T09:00:00Z"),
         event("ev11", "c13", "login", "2024-05-16T09:00:00Z"),
         event("ev12", "c01", "email_sent", "2024-05-13T08:00:00Z"),
@@ -123,9 +135,11 @@ def test_a_daily_run_within_the_lookback_equals_a_full_read(first_run):
     assert ("c01", "2024-01-05") in days
     sends = first_run.query(SENDS_HELD_SQL)
     assert sends == first_run.query(SENDS_FROM_SCRATCH_SQL)
-    assert [(str(at.date()), number) for customer, name, at, number in sends
+    assert [(str(at.date()), number) for customer, name, at, number, _ in sends
             if customer == "c08" and name == "email_sent"] == [
         ("2024-04-09", 1), ("2024-05-14", 2), ("2024-05-15", 3), ("2024-05-16", 4)]
+    assert [(str(at.date()), attributed) for customer, name, at, number, attributed in sends
+            if customer == "c08" and name == "email_opened"] == [("2024-04-09", 1), ("2024-05-14", 1)]
 
 
 def test_a_key_repeated_before_the_window_breaks_the_staged_total(first_run):

@@ -1,10 +1,12 @@
 -- Every staged e-mail event (sent, opened, clicked) with its campaign (`properties` {"campaign": ...}, null when
 -- absent). Sends are numbered per customer in time order: the k-th most recent sent by D is number
--- (sent by D) - k + 1 (email_disengaged); opens and clicks have no number (campaign_monthly attributes them to
--- their send). The one narrow table of single events.
+-- (sent by D) - k + 1 (email_disengaged). An open or click carries the number of the send it belongs to, the
+-- latest send of the same campaign to the same customer at or before it (campaign_monthly). The one narrow table
+-- of single events.
 -- Incremental on DuckDB, like int_customer_events_daily: a run re-reads only the events on or after (the day of
 -- the latest event held - incremental_lookback_days) and replaces them; their sends are numbered on from the
--- customer's sends before that day, which the run keeps. Server targets rebuild it in full.
+-- customer's sends before that day, which the run keeps, and an open re-read whose send is older takes the
+-- latest kept send of its campaign. Server targets rebuild it in full.
 {{ config(
     materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='replace_window',
@@ -37,9 +39,20 @@ earlier_sends as (
     where send_number is not null and occurred_at < cast('{{ window_start }}' as timestamp)
     group by customer_id
 ),
+
+-- The latest send of each campaign to each customer before the re-read days.
+earlier_campaign_sends as (
+    select
+        customer_id,
+        coalesce(campaign, 'unknown') as campaign_key,
+        max(send_number) as send_number
+    from {{ this }}
+    where send_number is not null and occurred_at < cast('{{ window_start }}' as timestamp)
+    group by customer_id, coalesce(campaign, 'unknown')
+),
 {%- endif %}
 
-final as (
+numbered as (
     select
         email_events.customer_id,
         email_events.event_name,
@@ -56,6 +69,33 @@ final as (
     from email_events
     {%- if window_start %}
     left join earlier_sends on email_events.customer_id = earlier_sends.customer_id
+    {%- endif %}
+),
+
+-- A send sorts before an open or click at the same moment, so that they belong to it. Send numbers grow with
+-- time, so the largest number among the campaign's sends so far is the latest send.
+final as (
+    select
+        numbered.customer_id,
+        numbered.event_name,
+        numbered.campaign,
+        numbered.occurred_at,
+        numbered.sent_at,
+        numbered.send_number,
+        case
+            when numbered.event_name != 'email_sent'
+                then {% if window_start %}coalesce({% endif %}max(numbered.send_number) over (
+                    partition by numbered.customer_id, coalesce(numbered.campaign, 'unknown')
+                    order by numbered.occurred_at, case when numbered.event_name = 'email_sent' then 0 else 1 end
+                    rows between unbounded preceding and current row
+                ){% if window_start %}, earlier_campaign_sends.send_number){% endif %}
+        end as attributed_send_number
+    from numbered
+    {%- if window_start %}
+    left join earlier_campaign_sends
+        on
+            numbered.customer_id = earlier_campaign_sends.customer_id
+            and coalesce(numbered.campaign, 'unknown') = earlier_campaign_sends.campaign_key
     {%- endif %}
 )
 
