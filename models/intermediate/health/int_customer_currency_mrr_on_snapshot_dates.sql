@@ -1,6 +1,15 @@
-{{ config(post_hook="{{ assert_exchange_rates_fresh(this, 'snapshot_date') }}") }}
 -- Per customer, currency and snapshot day D: the local MRR of the lines in force on D and on the same day three
 -- months before, with the rate of D that values both (docs/metrics.md: mrr(c, d) at the rates of day d).
+-- Incremental on DuckDB, as int_customer_health_windows: a run replaces the snapshot days on or after (the
+-- latest snapshot day held - incremental_lookback_days). Server targets rebuild it in full.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'snapshot_date'},
+    post_hook="{{ assert_exchange_rates_fresh(this, 'snapshot_date') }}",
+) }}
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 snapshot_dates as (
@@ -8,6 +17,7 @@ snapshot_dates as (
         snapshot_date,
         three_months_before
     from {{ ref('int_health_snapshot_dates') }}
+    {{ incremental_window_filter('snapshot_date', window_start) }}
 ),
 
 lines as (
