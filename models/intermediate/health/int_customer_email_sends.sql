@@ -40,14 +40,23 @@ earlier_sends as (
     group by customer_id
 ),
 
--- The latest send of each campaign to each customer before the re-read days.
+-- The latest send of each campaign before the re-read days, to the customers with an open or click re-read.
+-- (A second read of the re-read e-mail events, which DuckDB then keeps: a few days' worth.)
+reread_engagers as (
+    select distinct customer_id from email_events
+    where event_name != 'email_sent'
+),
+
 earlier_campaign_sends as (
     select
         customer_id,
         coalesce(campaign, 'unknown') as campaign_key,
         max(send_number) as send_number
     from {{ this }}
-    where send_number is not null and occurred_at < cast('{{ window_start }}' as timestamp)
+    where
+        send_number is not null
+        and occurred_at < cast('{{ window_start }}' as timestamp)
+        and customer_id in (select reread_engagers.customer_id from reread_engagers)
     group by customer_id, coalesce(campaign, 'unknown')
 ),
 {%- endif %}
