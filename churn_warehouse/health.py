@@ -126,6 +126,7 @@ def fit_logistic_by_snapshot(
     use_activity: bool = True,
     l2: float = 1.0,
     min_churned: int = 10,
+    start: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One logistic fit per snapshot day D, on the rows whose outcome was known by D.
 
@@ -135,7 +136,9 @@ def fit_logistic_by_snapshot(
     fits, from far fewer rows: dbt model int_health_training_patterns). `snapshot_dates`:
     column `snapshot_date`. Returns one row per snapshot day and term (intercept first) with the coefficient,
     the training rows and the churners it was fitted on. A day whose known outcomes hold fewer than
-    `min_churned` churners or non-churners gets no rows (its scores fall back to the weighted score).
+    `min_churned` churners or non-churners gets no rows (its scores fall back to the weighted score). Each fit
+    starts from the coefficients of the day fitted before it; the first from `start` when given (the latest fit
+    an incremental run keeps, see days_to_refit), else from the share of churners.
     """
     terms = model_terms(use_activity)
     if training_rows.empty:
@@ -153,7 +156,7 @@ def fit_logistic_by_snapshot(
     churned = patterns["churned"].to_numpy()
     counts = patterns["rows"].to_numpy(dtype=float)
     fits: list[tuple] = []
-    beta = None
+    beta = start
     for snapshot_date in sorted(pd.to_datetime(snapshot_dates["snapshot_date"]).unique()):
         known = known_on <= np.datetime64(snapshot_date)
         rows = int(counts[known].sum())
@@ -166,6 +169,33 @@ def fit_logistic_by_snapshot(
         for order, (term, coefficient) in enumerate(zip([INTERCEPT, *terms], beta)):
             fits.append((snapshot_date, term, order, float(coefficient), rows, churners))
     return _fits_frame(fits)
+
+
+def days_to_refit(
+    held_fits: pd.DataFrame, snapshot_dates: pd.DataFrame, lookback_days: int, use_activity: bool
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """What an incremental run of int_health_logistic_fits fits: the snapshot days on or after (the latest day in
+    `held_fits`, the table the last run left, - `lookback_days`), the days its `replace_window` strategy deletes
+    (macro incremental_window_start), and the coefficients of the latest held day before them, where a fit of
+    every day would have started the first of them. The kept days read only outcomes known by their day, which
+    later rows cannot change, so the result equals a full fit's."""
+    if held_fits.empty:
+        return snapshot_dates, None
+    held_days = pd.to_datetime(held_fits["snapshot_date"])
+    first_day = held_days.max() - pd.Timedelta(days=lookback_days)
+    refit = snapshot_dates[pd.to_datetime(snapshot_dates["snapshot_date"]) >= first_day]
+    kept = held_fits[held_days < first_day]
+    if kept.empty:
+        return refit, None
+    latest = kept[pd.to_datetime(kept["snapshot_date"]) == pd.to_datetime(kept["snapshot_date"]).max()]
+    latest = latest.sort_values("term_order")
+    expected = [INTERCEPT, *model_terms(use_activity)]
+    if latest["term"].tolist() != expected:
+        raise ValueError(
+            f"int_health_logistic_fits holds the terms {latest['term'].tolist()}, the model now fits {expected}: "
+            "rebuild it with --full-refresh"
+        )
+    return refit, latest["coefficient"].to_numpy(dtype=float)
 
 
 def _fits_frame(fits: list[tuple]) -> pd.DataFrame:

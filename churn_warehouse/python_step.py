@@ -66,7 +66,10 @@ class _Config:
 
 class _Dbt:
     """The part of dbt's Python-model API the package's models use: `ref(name)` (with `.df()`, `.project(...)`,
-    `.filter(...)` and `.aggregate(...)`) and `config.get(key)`."""
+    `.filter(...)` and `.aggregate(...)`), `config.get(key)` and `is_incremental`, always false: server targets
+    rebuild every Python model in full."""
+
+    is_incremental = False
 
     def __init__(self, node: dict[str, Any], relations: dict[str, tuple[str, str]], read_table: Callable) -> None:
         self._relations = relations

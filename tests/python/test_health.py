@@ -20,6 +20,7 @@ from churn_warehouse.health import (
     ACTIVITY_TERMS,
     INTERCEPT,
     SIGNALS,
+    days_to_refit,
     design_matrix,
     fit_logistic,
     fit_logistic_by_snapshot,
@@ -132,6 +133,40 @@ def test_each_snapshot_is_fitted_only_on_outcomes_known_by_that_day():
 
     np.testing.assert_allclose(coefficients(fits, april), coefficients(refits, april))
     assert not np.allclose(coefficients(fits, june), coefficients(refits, june))
+
+
+def test_an_incremental_run_refits_only_its_window_from_the_kept_fit_and_equals_fitting_every_day():
+    # Outcomes become known on four month ends; the held table is what a run as of 2024-05-31 wrote, so with a
+    # lookback of 3 days a run as of 2024-07-01 replaces the days from 2024-05-28 on (2024-05-31's fit, now
+    # gone as a snapshot day, and the new days) and starts the first from the fit of 2024-04-30, the latest kept.
+    rows = simulated_rows(9_000, 8, -1.0, {"inactive": 1.2, "detractor": 0.6})
+    rows["outcome_known_on"] = pd.to_datetime(
+        np.array(["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"])[np.arange(len(rows)) % 4])
+    month_ends = ["2024-02-29", "2024-03-31", "2024-04-30"]
+    held = fit_logistic_by_snapshot(rows, pd.DataFrame({"snapshot_date": pd.to_datetime([*month_ends, "2024-05-31"])}))
+    days = pd.DataFrame({"snapshot_date": pd.to_datetime([*month_ends, "2024-06-30", "2024-07-01"])})
+    refit_days, start = days_to_refit(held, days, lookback_days=3, use_activity=True)
+    assert refit_days["snapshot_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-06-30", "2024-07-01"]
+    april = held[held["snapshot_date"] == pd.Timestamp("2024-04-30")].sort_values("term_order")
+    np.testing.assert_array_equal(start, april["coefficient"].to_numpy())
+    kept = held[held["snapshot_date"] < pd.Timestamp("2024-05-28")]
+    incremental = pd.concat([kept, fit_logistic_by_snapshot(rows, refit_days, start=start)], ignore_index=True)
+    pd.testing.assert_frame_equal(incremental, fit_logistic_by_snapshot(rows, days))
+    # Without the kept fit the new days start from the share of churners and end a little elsewhere.
+    cold = fit_logistic_by_snapshot(rows, refit_days)
+    assert not np.array_equal(cold["coefficient"].to_numpy(), incremental["coefficient"].tail(len(cold)).to_numpy())
+
+
+def test_an_incremental_run_refuses_held_fits_of_other_terms_and_refits_everything_from_an_empty_table():
+    rows = simulated_rows(3_000, 9, -1.0, {"inactive": 1.0})
+    rows["outcome_known_on"] = pd.Timestamp("2024-01-31")
+    days = pd.DataFrame({"snapshot_date": pd.to_datetime(["2024-02-29", "2024-03-31"])})
+    held = fit_logistic_by_snapshot(rows, days, use_activity=False)
+    with pytest.raises(ValueError, match="int_health_logistic_fits holds the terms .* --full-refresh"):
+        days_to_refit(held, days.assign(snapshot_date=pd.to_datetime(["2024-03-31", "2024-04-30"])),
+                      lookback_days=3, use_activity=True)
+    refit_days, start = days_to_refit(held.head(0), days, lookback_days=3, use_activity=False)
+    assert refit_days.equals(days) and start is None
 
 
 def test_patterns_with_counts_give_exactly_the_fits_of_the_rows_they_count():
