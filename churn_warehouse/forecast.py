@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from churn_warehouse.fit_memo import frames_digest
 from churn_warehouse.subscription_cltv import (
     OVERALL, PeriodModel, _fit_or_reason, _model_of, calibration_frame, choose_model,
 )
@@ -232,9 +233,37 @@ MONTHLY_SUMS = (
 )
 
 
+def backtest_inputs_digest(survival: pd.DataFrame, monthly: pd.DataFrame, customer_months: pd.DataFrame,
+                           scheduled: pd.DataFrame, starts: list[pd.Timestamp]) -> str:
+    """The digest (churn_warehouse.fit_memo) of what the survival forecasts of the backtest runs read: forecast_runs'
+    inputs of those names, the scheduled cancellations of months before the latest run's, and the run months. The
+    latest run reads more (the as-of date, today's cancellations, int_sbg_segment_fits) and is run every time."""
+    before_latest = pd.to_datetime(scheduled["month"]) < starts[-1] if starts else scheduled["month"].notna()
+    return frames_digest(survival, monthly, customer_months, scheduled[before_latest].reset_index(drop=True),
+                         pd.DataFrame({"start": pd.to_datetime(pd.Series(starts, dtype="datetime64[us]"))}))
+
+
+def _held_run(held: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+    """The survival forecast of the backtest run `start` as a run that wrote `held` (int_mrr_forecast_runs) had it,
+    in _run's columns, with its band kept aside (held_low_mrr, held_high_mrr): a backtest run's band reads only
+    errors known at its month 0, so it does not change."""
+    rows = held[(held["method"] == "survival") & (pd.to_datetime(held["as_of_month"]) == start)]
+    rows = rows.sort_values("months_ahead")
+    return pd.DataFrame({
+        "months_ahead": rows["months_ahead"].to_numpy(dtype="int64"),
+        "month": pd.to_datetime(rows["month"]).to_numpy(),
+        **{column: rows[column].to_numpy(dtype=float) for column in (
+            "existing_mrr", "new_business_mrr", "forecast_mrr", "committed_mrr", "scheduled_churn_mrr",
+            "scheduled_contraction_mrr")},
+        "variance": np.nan,
+        "held_low_mrr": rows["low_mrr"].to_numpy(dtype=float),
+        "held_high_mrr": rows["high_mrr"].to_numpy(dtype=float),
+    })
+
+
 def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, monthly: pd.DataFrame, customer_months: pd.DataFrame,
                   scheduled: pd.DataFrame, as_of_date: object, *, min_customers: int,
-                  starts: list[pd.Timestamp]) -> pd.DataFrame:
+                  starts: list[pd.Timestamp], held: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every run of the three forecasts, one from each month of `starts` (run_months: the last complete month, which
     is_latest marks, and the earlier month ends of the backtest), months 0 to 12, with the actual MRR where it is
     known.
@@ -245,7 +274,8 @@ def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, monthly: pd.DataFr
     customer_months_read selects; `scheduled` is int_scheduled_cancellations. Each earlier run refits the sBG
     models on what was known then (an optimisation per group on its pooled (renewals, censored) cells, the
     interval's fit shared by the segments that fall back to it): these fits are nearly all of the cost, and it
-    hardly grows with the number of customers; hence the step.
+    hardly grows with the number of customers; hence the step. `held`, the rows of a run whose backtest inputs had
+    the same digest (backtest_inputs_digest), gives the backtest runs' survival forecasts and bands instead.
     """
     # Customer ids as integer codes in key order: every lookup below is by customer, and integer keys keep the
     # sorts and joins of a million customers' rows cheap. The output holds no customer id.
@@ -271,7 +301,10 @@ def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, monthly: pd.DataFr
     for start in starts:
         # What was known: up to the as-of date for the latest run, up to the run's month end for the others.
         known_by = pd.Timestamp(as_of_date) + pd.Timedelta(days=1) if start == last else start + pd.offsets.MonthBegin()
-        run = _run(start, survival, mrr, new_mrr, scheduled, known_by, last, min_customers, fits)
+        if held is not None and start != last:
+            run = _held_run(held, start)
+        else:
+            run = _run(start, survival, mrr, new_mrr, scheduled, known_by, last, min_customers, fits)
         naive = _naive(start, totals)
         for frame, method in ((run, "survival"), (naive[naive["method"] == "flat"], "flat"),
                               (naive[naive["method"] == "trend_3m"], "trend_3m")):
@@ -279,6 +312,10 @@ def forecast_runs(survival: pd.DataFrame, fits: pd.DataFrame, monthly: pd.DataFr
     result = pd.concat(runs, ignore_index=True)
     result["actual_mrr"] = result["month"].map(totals).where(result["month"] <= last)
     result = _add_bands(result)
+    if "held_low_mrr" in result:
+        kept = result["held_low_mrr"].notna()
+        result.loc[kept, "low_mrr"] = result.loc[kept, "held_low_mrr"]
+        result.loc[kept, "high_mrr"] = result.loc[kept, "held_high_mrr"]
     result["as_of_month"] = result["as_of_month"].dt.date
     result["month"] = result["month"].dt.date
     return result[RUN_COLUMNS].astype({"months_ahead": "int64", "is_latest": bool})

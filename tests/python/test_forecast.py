@@ -27,7 +27,9 @@ import pandas as pd
 import pytest
 
 from churn_warehouse import subscription_cltv
-from churn_warehouse.forecast import _fits_as_of, customer_months_read, forecast_runs, run_months
+from churn_warehouse.forecast import (
+    _fits_as_of, backtest_inputs_digest, customer_months_read, forecast_runs, run_months,
+)
 
 MONTHS = pd.date_range("2024-01-01", "2024-06-01", freq="MS")
 CUSTOMERS = {"a": (1, 0, 100.0), "b": (1, 1, 50.0), "c": (12, 2, 10.0), "d": (1, 3, 40.0)}  # interval, start, mrr
@@ -176,3 +178,40 @@ def test_customer_rows_read_give_the_same_runs_as_every_row() -> None:
     lean = forecast_runs(_survival(), FITS, _monthly(), read, SCHEDULED, "2024-07-10", min_customers=30,
                          starts=starts)
     pd.testing.assert_frame_equal(lean, _runs())
+
+
+BACKTEST_STARTS = [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-06-01")]  # a backtest run as of March, and June
+
+
+def _runs_from(starts: list[pd.Timestamp], held: pd.DataFrame | None = None) -> pd.DataFrame:
+    return forecast_runs(_survival(), FITS, _monthly(), _movements(), SCHEDULED, "2024-07-10", min_customers=30,
+                         starts=starts, held=held)
+
+
+def test_a_run_keeping_the_backtest_forecasts_held_gives_the_rows_of_running_every_run() -> None:
+    """The held rows come back as the warehouse returns them (dates, doubles); the backtest run of March is taken
+    from them, June's latest run and the naive forecasts are worked out again."""
+    every_run = _runs_from(BACKTEST_STARTS)
+    with duckdb.connect() as connection:
+        held = connection.from_df(every_run).df()
+    pd.testing.assert_frame_equal(_runs_from(BACKTEST_STARTS, held), every_run)
+    march = (held["method"] == "survival") & ~held["is_latest"]
+    assert march.sum() == 13
+    shifted = held.assign(existing_mrr=held["existing_mrr"].where(~march, held["existing_mrr"] + 1.0),
+                          low_mrr=held["low_mrr"].where(~march, -1.0))
+    kept = _runs_from(BACKTEST_STARTS, shifted)
+    kept_march = (kept["method"] == "survival") & ~kept["is_latest"]
+    np.testing.assert_array_equal(kept.loc[kept_march, "existing_mrr"], every_run.loc[kept_march, "existing_mrr"] + 1)
+    assert (kept.loc[kept_march, "low_mrr"] == -1.0).all(), "a backtest run's band is kept as held"
+    pd.testing.assert_frame_equal(kept[~kept_march], every_run[~kept_march])
+
+
+def test_the_backtest_digest_follows_what_backtest_runs_read_and_not_the_latest_runs_cancellations() -> None:
+    digest = backtest_inputs_digest(_survival(), _monthly(), _movements(), SCHEDULED, BACKTEST_STARTS)
+    june_request = SCHEDULED.assign(known_at=["2024-06-15", "2024-07-02"])  # both rows are of June, the latest run
+    assert backtest_inputs_digest(_survival(), _monthly(), _movements(), june_request, BACKTEST_STARTS) == digest
+    of_may = SCHEDULED.assign(month=["2024-05-01", "2024-06-01"])
+    assert backtest_inputs_digest(_survival(), _monthly(), _movements(), of_may, BACKTEST_STARTS) != digest
+    renewed = _survival().assign(renewals=[5, 4, 0, 3])
+    assert backtest_inputs_digest(renewed, _monthly(), _movements(), SCHEDULED, BACKTEST_STARTS) != digest
+    assert backtest_inputs_digest(_survival(), _monthly(), _movements(), SCHEDULED, BACKTEST_STARTS[1:]) != digest

@@ -1,7 +1,11 @@
 """Every run of the MRR forecasts (survival, flat, trend_3m): as of the last complete month and of earlier month
-ends with 12 months of history, months 0 to 12, beside the actual MRR (churn_warehouse.forecast)."""
+ends with 12 months of history, months 0 to 12, beside the actual MRR (churn_warehouse.forecast). A daily run whose
+backtest inputs are those of the last run keeps the backtest runs' survival forecasts (churn_warehouse.fit_memo)."""
 
-from churn_warehouse.forecast import MONTHLY_SUMS, customer_months_read, forecast_runs, run_months
+from churn_warehouse.fit_memo import DIGEST_COLUMN, held_rows
+from churn_warehouse.forecast import (
+    MONTHLY_SUMS, backtest_inputs_digest, customer_months_read, forecast_runs, run_months,
+)
 
 
 def model(dbt, session):
@@ -15,13 +19,18 @@ def model(dbt, session):
         movements.filter(customer_months_read(starts))
         .project("customer_id, month, mrr, movement").df()
     )
+    survival = dbt.ref("int_customer_survival").df()
+    scheduled = dbt.ref("int_scheduled_cancellations").df()
+    digest = backtest_inputs_digest(survival, monthly, customer_months, scheduled, starts)
+    held = held_rows(session, dbt.this, digest) if dbt.is_incremental else None
     return forecast_runs(
-        dbt.ref("int_customer_survival").df(),
+        survival,
         dbt.ref("int_sbg_segment_fits").df(),
         monthly,
         customer_months,
-        dbt.ref("int_scheduled_cancellations").df(),
+        scheduled,
         as_of_date,
         min_customers=int(dbt.config.get("sbg_min_customers")),
         starts=starts,
-    )
+        held=held.to_pandas() if held is not None else None,
+    ).assign(**{DIGEST_COLUMN: digest})
