@@ -1,12 +1,22 @@
 -- Each churn (customer, month) with its type and its one reason (docs/metrics.md, Churn: voluntary or involuntary).
+-- Incremental on DuckDB by month, as int_subscription_mrr_monthly; a churn month reads the month before it.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'month'},
+) }}
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 customer_months as (
     select * from {{ ref('int_customer_mrr_monthly') }}
+    {{ incremental_window_filter('month', window_start) }}
 ),
 
 subscription_months as (
     select * from {{ ref('int_subscription_mrr_monthly') }}
+    {{ incremental_window_filter('month', window_start, months_before=1) }}
 ),
 
 currency_months as (
@@ -16,6 +26,7 @@ currency_months as (
         month,
         rate_to_reporting
     from {{ ref('int_customer_currency_mrr_monthly') }}
+    {{ incremental_window_filter('month', window_start, months_before=1) }}
 ),
 
 subscriptions as (

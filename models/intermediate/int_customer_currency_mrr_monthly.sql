@@ -1,15 +1,25 @@
-{{ config(post_hook="{{ assert_exchange_rates_fresh(this) }}") }}
 -- Per customer, currency and complete month: this month's and last month's local MRR, with this month-end's rate.
+-- Incremental on DuckDB by month, as int_subscription_mrr_monthly; the first month replaced reads its last month.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'month'},
+    post_hook="{{ assert_exchange_rates_fresh(this) }}",
+) }}
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 -- The subscription-months twice, as this month's and as next month's last month: two imports read once each,
 -- rather than one CTE read twice, which DuckDB would copy (10.6 M rows at 1,000,000 customers).
 this_month as (
     select * from {{ ref('int_subscription_mrr_monthly') }}
+    {{ incremental_window_filter('month', window_start) }}
 ),
 
 last_month as (
     select * from {{ ref('int_subscription_mrr_monthly') }}
+    {{ incremental_window_filter('month', window_start, months_before=1) }}
 ),
 
 months as (
@@ -17,7 +27,7 @@ months as (
         month,
         month_end
     from {{ ref('int_months') }}
-    where is_complete
+    where is_complete {{ incremental_window_filter('month', window_start, 'and') }}
 ),
 
 rates as (

@@ -1,14 +1,43 @@
 -- One row per customer and complete month from their first active month: mrr, prev_mrr (last month at this
 -- month's rates) and last month's mrr, each rounded to 6 decimals (docs/metrics.md, MRR movements).
+-- Incremental on DuckDB by month, as int_subscription_mrr_monthly: a customer's first active month and the mrr of
+-- the month before the first month replaced come from the row of that month the run keeps.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'month'},
+) }}
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 currency_months as (
     select * from {{ ref('int_customer_currency_mrr_monthly') }}
+    {{ incremental_window_filter('month', window_start) }}
 ),
 
 months as (
     select month from {{ ref('int_months') }}
-    where is_complete
+    where is_complete {{ incremental_window_filter('month', window_start, 'and') }}
+),
+
+-- The row each customer active before the window has for the latest month kept, the month of the day before the
+-- window starts (a customer has a row for every month from the first active one on).
+kept_last_months as (
+    {% if window_start %}
+        select
+            customer_id,
+            first_active_month,
+            mrr
+        from {{ this }}
+        where month = {{ month_of(dbt.dateadd('day', -1, "cast('" ~ window_start ~ "' as date)")) }}
+    {% else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as customer_id,
+            cast(null as date) as first_active_month,
+            {{ as_money('null') }} as mrr
+        where false
+    {% endif %}
 ),
 
 valued as (
@@ -28,9 +57,16 @@ valued as (
 first_active_months as (
     select
         customer_id,
+        first_active_month
+    from kept_last_months
+    union all
+    select
+        customer_id,
         min(month) as first_active_month
     from valued
-    where mrr > 0
+    where
+        mrr > 0
+        and customer_id not in (select kept_last_months.customer_id from kept_last_months)
     group by customer_id
 ),
 
@@ -50,14 +86,17 @@ final as (
         customer_months.first_active_month,
         {{ as_money("coalesce(valued.mrr, 0)") }} as mrr,
         {{ as_money("coalesce(valued.prev_mrr, 0)") }} as prev_mrr,
+        -- Last month's mrr: the month before in the rows built here, else the kept row's (the first month replaced).
         {{ as_money(
-            "coalesce(lag(valued.mrr) over (partition by customer_months.customer_id order by customer_months.month), 0)"
+            "coalesce(lag(coalesce(valued.mrr, 0)) over (partition by customer_months.customer_id "
+            ~ "order by customer_months.month), kept_last_months.mrr, 0)"
         ) }} as last_month_mrr
     from customer_months
     left join valued
         on
             customer_months.customer_id = valued.customer_id
             and customer_months.month = valued.month
+    left join kept_last_months on customer_months.customer_id = kept_last_months.customer_id
 )
 
 select * from final

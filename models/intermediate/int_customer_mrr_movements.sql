@@ -1,12 +1,22 @@
 -- Each customer-month classified into one MRR movement, with the amounts that make the MRR identity hold.
+-- Incremental on DuckDB by month, as int_subscription_mrr_monthly (each row reads only its own customer-month).
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'month'},
+) }}
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 customer_months as (
     select * from {{ ref('int_customer_mrr_monthly') }}
+    {{ incremental_window_filter('month', window_start) }}
 ),
 
 churned as (
     select * from {{ ref('int_churned_customers') }}
+    {{ incremental_window_filter('month', window_start) }}
 ),
 
 classified as (

@@ -1,8 +1,19 @@
 -- Local MRR of each subscription on each complete month end at which one of its lines is in force.
+-- Incremental on DuckDB by month: a run replaces the months on or after (the latest month held -
+-- incremental_lookback_days), that is the latest month held and the months completed since. Server targets
+-- rebuild it in full.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'month'},
+) }}
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 lines as (
     select * from {{ ref('int_subscription_lines_in_force') }}
+    {{ incremental_window_filter('in_force_until', window_start) }}
 ),
 
 months as (
@@ -10,7 +21,7 @@ months as (
         month,
         month_end
     from {{ ref('int_months') }}
-    where is_complete
+    where is_complete {{ incremental_window_filter('month', window_start, 'and') }}
 ),
 
 final as (
