@@ -92,9 +92,15 @@ def fit_purchase_counts(
         raise FitError("no repeat purchases at all: the purchase and drop-out processes cannot be estimated")
     if not np.any(age > 0):
         raise FitError("every customer was acquired at the end of calibration (T = 0): no time observed")
+    start = _start_values(x, age)
+    # Customers with the same (x, t_x, T) have the same likelihood: each distinct summary counts once, weighted by
+    # how many customers share it (about half as many rows as customers at 1,000,000 customers).
+    summaries, customers = np.unique(np.column_stack([x, t_x, age]), axis=0, return_counts=True)
+    x, t_x, age = summaries.T
+    weights = customers.astype(float)
     (r, alpha, a, b), loglik, message = maximise_log_likelihood(
-        lambda p: float(np.sum(log_likelihood(p[0], p[1], p[2], p[3], x, t_x, age))),
-        _start_values(x, age),
+        lambda p: float(weights @ log_likelihood(p[0], p[1], p[2], p[3], x, t_x, age)),
+        start,
         ["r", "alpha", "a", "b"],
         n,
     )
