@@ -1,6 +1,14 @@
-{{ config(post_hook="{{ assert_exchange_rates_fresh(this, 'purchase_date') }}") }}
 -- One-off purchase lines (`one_time`, amount above 0) of non-void invoices issued by the as-of date, each in the
 -- reporting currency at the rate of its invoice's issued_at date (docs/metrics.md, Conventions).
+-- Incremental on DuckDB by purchase_date, as int_payments_converted. Server targets rebuild it in full.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'purchase_date'},
+    post_hook="{{ assert_exchange_rates_fresh(this, 'purchase_date') }}",
+) }}
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 as_of as (
@@ -17,6 +25,7 @@ invoices as (
     where
         status != 'void'
         and cast(issued_at as date) <= (select as_of.as_of_date from as_of)
+    {{ incremental_window_filter('cast(issued_at as date)', window_start, 'and') }}
 ),
 
 lines as (

@@ -1,6 +1,15 @@
-{{ config(post_hook="{{ assert_exchange_rates_fresh(this, 'paid_date') }}") }}
 -- Succeeded payments attempted by the as-of date, each in the reporting currency at the rate of its own date
 -- (docs/metrics.md, Customer lifetime value: revenue to date). Refunds are negative amounts.
+-- Incremental on DuckDB by paid_date: a run replaces the days on or after (the latest day held -
+-- incremental_lookback_days), as the events' daily aggregate does. Server targets rebuild it in full.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'paid_date'},
+    post_hook="{{ assert_exchange_rates_fresh(this, 'paid_date') }}",
+) }}
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 as_of as (
@@ -18,6 +27,7 @@ payments as (
     where
         status = 'succeeded'
         and cast(attempted_at as date) <= (select as_of.as_of_date from as_of)
+    {{ incremental_window_filter('cast(attempted_at as date)', window_start, 'and') }}
 ),
 
 invoices as (
