@@ -1,4 +1,18 @@
 -- Subscription lines that count as MRR, each with the day it stops being in force (docs/metrics.md, MRR).
+-- Incremental on DuckDB by subscription: a run works out again every line of each subscription (subscription_key)
+-- with a line of an invoice issued on or after (the latest issued_date held - incremental_lookback_days), and
+-- replaces that subscription's rows (delete+insert); a line's in_force_until reads only its own subscription's
+-- lines. Server targets rebuild it in full.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='delete+insert',
+    unique_key='subscription_key',
+    meta={'window_column': 'issued_date'},
+) }}
+{%- set window_start = incremental_window_first_day() %}
+{#- A line belongs to its invoice's subscription; lines of an invoice without one stand on their own. #}
+{%- set subscription_key = 'coalesce(subscription_id, ' ~ dbt.concat(["'invoice:'", "invoice_id"]) ~ ')' %}
+
 with
 
 as_of as (
@@ -10,7 +24,9 @@ invoices as (
         invoice_id,
         customer_id,
         subscription_id,
-        currency
+        currency,
+        cast(issued_at as date) as issued_date,
+        {{ subscription_key }} as subscription_key
     from {{ ref('stg_invoices') }}
     where
         status != 'void'
@@ -30,16 +46,37 @@ lines as (
     where line_type = 'subscription'
 ),
 
--- A line belongs to its invoice's subscription; lines of an invoice without one stand on their own.
+{% if window_start %}
+-- The subscriptions with a subscription line of an invoice issued in the window: only their lines are read.
+window_invoices as (
+    select
+        invoice_id,
+        {{ subscription_key }} as subscription_key
+    from {{ ref('stg_invoices') }}
+    where
+        status != 'void'
+        and cast(issued_at as date) between cast('{{ window_start }}' as date) and (select as_of.as_of_date from as_of)
+),
+
+window_keys as (
+    select distinct window_invoices.subscription_key
+    from window_invoices
+    inner join {{ ref('stg_invoice_lines') }} as window_lines on window_invoices.invoice_id = window_lines.invoice_id
+    where window_lines.line_type = 'subscription'
+),
+{% endif %}
+
 billed_lines as (
     select
         lines.*,
         invoices.customer_id,
         invoices.subscription_id,
         invoices.currency,
-        coalesce(invoices.subscription_id, {{ dbt.concat(["'invoice:'", "invoices.invoice_id"]) }}) as subscription_key
+        invoices.issued_date,
+        invoices.subscription_key
     from lines
     inner join invoices on lines.invoice_id = invoices.invoice_id
+    {% if window_start %}where invoices.subscription_key in (select window_keys.subscription_key from window_keys){% endif %}
 ),
 
 period_starts as (
@@ -72,6 +109,7 @@ in_force as (
         {{ exact_money("billed_lines.amount / billed_lines.interval_months") }} as local_mrr,
         billed_lines.period_start,
         billed_lines.period_end,
+        billed_lines.issued_date,
         case
             when next_period_starts.next_period_start < billed_lines.period_end
                 then next_period_starts.next_period_start
