@@ -21,24 +21,18 @@ months as (
     where is_complete {{ incremental_window_filter('month', window_start, 'and') }}
 ),
 
+{% if window_start %}
 -- The row each customer active before the window has for the latest month kept, the month of the day before the
 -- window starts (a customer has a row for every month from the first active one on).
 kept_last_months as (
-    {% if window_start %}
-        select
-            customer_id,
-            first_active_month,
-            mrr
-        from {{ this }}
-        where month = {{ month_of(dbt.dateadd('day', -1, "cast('" ~ window_start ~ "' as date)")) }}
-    {% else %}
-        select
-            cast(null as {{ dbt.type_string() }}) as customer_id,
-            cast(null as date) as first_active_month,
-            {{ as_money('null') }} as mrr
-        where false
-    {% endif %}
+    select
+        customer_id,
+        first_active_month,
+        mrr
+    from {{ this }}
+    where month = {{ month_of(dbt.dateadd('day', -1, "cast('" ~ window_start ~ "' as date)")) }}
 ),
+{% endif %}
 
 valued as (
     select
@@ -55,18 +49,22 @@ valued as (
 ),
 
 first_active_months as (
-    select
-        customer_id,
-        first_active_month
-    from kept_last_months
-    union all
+    {% if window_start %}
+        select
+            customer_id,
+            first_active_month
+        from kept_last_months
+        union all
+    {% endif %}
     select
         customer_id,
         min(month) as first_active_month
     from valued
     where
         mrr > 0
+    {% if window_start %}
         and customer_id not in (select kept_last_months.customer_id from kept_last_months)
+    {% endif %}
     group by customer_id
 ),
 
@@ -89,14 +87,16 @@ final as (
         -- Last month's mrr: the month before in the rows built here, else the kept row's (the first month replaced).
         {{ as_money(
             "coalesce(lag(coalesce(valued.mrr, 0)) over (partition by customer_months.customer_id "
-            ~ "order by customer_months.month), kept_last_months.mrr, 0)"
+            ~ "order by customer_months.month), " ~ ("kept_last_months.mrr, " if window_start else "") ~ "0)"
         ) }} as last_month_mrr
     from customer_months
     left join valued
         on
             customer_months.customer_id = valued.customer_id
             and customer_months.month = valued.month
-    left join kept_last_months on customer_months.customer_id = kept_last_months.customer_id
+    {% if window_start %}
+        left join kept_last_months on customer_months.customer_id = kept_last_months.customer_id
+    {% endif %}
 )
 
 select * from final
