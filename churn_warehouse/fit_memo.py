@@ -10,6 +10,7 @@ are not in the digest: a change of either makes the build start from an empty fi
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -38,3 +39,12 @@ def held_rows(session: object, this: object, digest: str) -> pa.Table | None:
     if held_digests != (digest, digest):
         return None
     return session.sql(f"select * from {this}").to_arrow_table()
+
+
+def held_or_fitted(dbt: object, session: object, inputs: tuple[pd.DataFrame, ...],
+                   fit: Callable[[], pd.DataFrame]) -> pd.DataFrame | pa.Table:
+    """In a Python model: the rows its table holds when this is an incremental run and they carry the digest of
+    `inputs`, else `fit()` with that digest in DIGEST_COLUMN."""
+    digest = frames_digest(*inputs)
+    held = held_rows(session, dbt.this, digest) if dbt.is_incremental else None
+    return held if held is not None else fit().assign(**{DIGEST_COLUMN: digest})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from churn_warehouse.fit_memo import DIGEST_COLUMN, frames_digest, held_rows
+from churn_warehouse.fit_memo import DIGEST_COLUMN, frames_digest, held_or_fitted, held_rows
 
 SURVIVAL = pd.DataFrame({
     "customer_id": pd.Series(["c1", "c2", "c3"], dtype="string"),
@@ -42,3 +42,24 @@ def test_held_rows_come_back_only_when_every_row_carries_the_digest_asked_for():
         assert held_rows(session, "fits", "d2") is None
         session.execute("insert into fits values ('mid', 2.0, 'd2')")
         assert held_rows(session, "fits", "d1") is None, "rows of two digests: fit again"
+
+
+class _Model:
+    """The part of dbt's Python-model object held_or_fitted reads."""
+
+    def __init__(self, is_incremental: bool) -> None:
+        self.is_incremental, self.this = is_incremental, "fits"
+
+
+def test_a_model_fits_with_the_digest_unless_an_incremental_run_holds_rows_of_that_digest():
+    fitted = pd.DataFrame({"segment": ["all"], "alpha": [2.0]})
+    digest = frames_digest(SURVIVAL)
+    with duckdb.connect() as session:
+        session.execute(f"create table fits (segment varchar, alpha double, {DIGEST_COLUMN} varchar)")
+        session.execute(f"insert into fits values ('all', 1.25, '{digest}')")
+        kept = held_or_fitted(_Model(True), session, (SURVIVAL,), lambda: fitted)
+        assert kept.to_pylist() == [{"segment": "all", "alpha": 1.25, DIGEST_COLUMN: digest}]
+        full = held_or_fitted(_Model(False), session, (SURVIVAL,), lambda: fitted)
+        assert full.to_dict("records") == [{"segment": "all", "alpha": 2.0, DIGEST_COLUMN: digest}]
+        changed = held_or_fitted(_Model(True), session, (SURVIVAL.head(2),), lambda: fitted)
+        assert changed["alpha"].tolist() == [2.0] and changed[DIGEST_COLUMN].tolist() != [digest]

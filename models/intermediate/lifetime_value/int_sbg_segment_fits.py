@@ -7,14 +7,12 @@ keeps its rows (churn_warehouse.fit_memo).
 """
 
 from churn_warehouse.cltv import fit_sbg_by_segment_and_interval
-from churn_warehouse.fit_memo import DIGEST_COLUMN, frames_digest, held_rows
+from churn_warehouse.fit_memo import held_or_fitted
 
 
 def model(dbt, session):
     survival = dbt.ref("int_customer_survival").df()
-    digest = frames_digest(survival)
-    held = held_rows(session, dbt.this, digest) if dbt.is_incremental else None
-    if held is not None:
-        return held
-    fits = fit_sbg_by_segment_and_interval(survival, min_customers=int(dbt.config.get("sbg_min_customers")))
-    return fits.assign(**{DIGEST_COLUMN: digest})
+    min_customers = int(dbt.config.get("sbg_min_customers"))
+    return held_or_fitted(
+        dbt, session, (survival,), lambda: fit_sbg_by_segment_and_interval(survival, min_customers=min_customers)
+    )
