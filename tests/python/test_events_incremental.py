@@ -53,18 +53,22 @@ from intermediate.int_customer_events_daily order by 1, 2
 
 
 class EventsRun:
-    """Runs the events models into one DuckDB file, as a daily run on the previous run's file would."""
+    """Runs models on a copy of a fixture's raw CSV files (by default the hand-worked one) into one DuckDB file, as
+    a daily run on the previous run's file would."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, fixture_raw: Path = FIXTURE_RAW) -> None:
         self.raw = tmp_path / "raw"
-        shutil.copytree(FIXTURE_RAW, self.raw)
+        shutil.copytree(fixture_raw, self.raw)
         self.work = tmp_path / "work"
         self.work.mkdir()
         self.db = self.work / "warehouse.duckdb"
 
+    def append(self, table: str, columns: list[str], rows: tuple[dict[str, str], ...]) -> None:
+        with (self.raw / f"{table}.csv").open("a", newline="") as handle:
+            csv.DictWriter(handle, columns, lineterminator="\n").writerows(rows)
+
     def append_events(self, *rows: dict[str, str]) -> None:
-        with (self.raw / "events.csv").open("a", newline="") as handle:
-            csv.DictWriter(handle, EVENT_COLUMNS, lineterminator="\n").writerows(rows)
+        self.append("events", EVENT_COLUMNS, rows)
 
     def run(self, *selection: str, db: Path | None = None, full_refresh: bool = False) -> None:
         db = db or self.db
@@ -79,12 +83,12 @@ class EventsRun:
         with duckdb.connect(str(db or self.db), read_only=True) as con:
             return con.execute(sql).fetchall()
 
-    def base_events_from_scratch(self) -> list[tuple]:
-        """base_events as a full build decides it on the current raw files (built in a copy of the file)."""
+    def from_scratch(self, model: str, sql: str) -> list[tuple]:
+        """`sql` on `model` as a full build decides it on the current raw files (built in a copy of the file)."""
         scratch = self.work / "scratch.duckdb"
         shutil.copyfile(self.db, scratch)
-        self.run("base_events", db=scratch, full_refresh=True)
-        return self.query(BASE_EVENTS_SQL, db=scratch)
+        self.run(model, db=scratch, full_refresh=True)
+        return self.query(sql, db=scratch)
 
 
 def event(event_id: str, customer_id: str, event_name: str, occurred_at: str, properties: str = "") -> dict[str, str]:
@@ -124,7 +128,7 @@ def test_a_daily_run_within_the_lookback_equals_a_full_read(first_run):
     # base_events decided again only the rows of the window, of the keys held and of unstaged customers: what a
     # full read decides (ev10's two rows and ev11's two copies among them).
     decided = first_run.query(BASE_EVENTS_SQL)
-    assert decided == first_run.base_events_from_scratch()
+    assert decided == first_run.from_scratch("base_events", BASE_EVENTS_SQL)
     assert {(row[0], row[-2]) for row in decided} >= {("ev10", "duplicate_key"), ("ev11", None)}  # reason
     held = first_run.query(HELD_SQL)
     assert held == first_run.query(FROM_SCRATCH_SQL)

@@ -22,43 +22,7 @@ customers as (
 
 {%- if window_start %}
 
-source as (
-    select * from {{ source('raw', 'events') }}
-),
-
-typed_source as (
-    {{ typed_raw_rows('source', 'events', source('raw', 'events'), with_checks=false) }}
-),
-
-held_keys as (
-    select event_id from {{ this }}
-    where event_id is not null
-),
-
--- The keys of the rows dated in the window or without a date that casts.
-window_keys as (
-    select event_id from typed_source
-    where event_id is not null and coalesce(occurred_at >= cast('{{ window_start }}' as timestamp), true)
-),
-
-candidate_keys as (
-    select event_id from window_keys
-    union
-    select event_id from held_keys
-),
-
-staged_customers as (
-    select customer_id from {{ ref('stg_customers') }}
-),
-
-candidates as (
-    select * from {{ source('raw', 'events') }}
-    where
-        {{ cast_raw('event_id', 'text') }} is null
-        or {{ cast_raw('event_id', 'text') }} in (select candidate_keys.event_id from candidate_keys)
-        or {{ cast_raw('customer_id', 'text') }} is null
-        or {{ cast_raw('customer_id', 'text') }} not in (select staged_customers.customer_id from staged_customers)
-),
+{{ raw_rows_to_decide_again('events', 'occurred_at', window_start, 'select event_id from ' ~ this ~ ' where event_id is not null') }}
 
 {%- endif %}
 

@@ -1,3 +1,15 @@
+-- Every raw survey_responses row, decided: staged, quarantined with a reason, or collapsed with its exact copies.
+-- Incremental on DuckDB (see the staging docs, base_incremental): a daily run decides again only the raw rows
+-- whose decision can have changed since the last run (the rows sent from the latest staged sent_at less the
+-- lookback, every row of a key among those or among the quarantined rows held, every row without a key or of
+-- an unstaged customer) and replaces the rows of their keys.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_keys',
+    unique_key='response_id',
+) }}
+{%- set window_start = staged_window_first_day('sent_at') %}
+
 with
 
 source as (
@@ -8,8 +20,17 @@ customers as (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
+{%- if window_start %}
+
+{{ raw_rows_to_decide_again(
+    'survey_responses', 'sent_at', window_start,
+    'select response_id from ' ~ this ~ ' where response_id is not null and quarantine_reason is not null'
+) }}
+
+{%- endif %}
+
 collapsed as (
-    {{ collapse_exact_duplicates('source', 'survey_responses') }}
+    {{ collapse_exact_duplicates('candidates' if window_start else 'source', 'survey_responses') }}
 ),
 
 typed as (
