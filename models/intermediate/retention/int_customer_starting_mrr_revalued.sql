@@ -1,7 +1,15 @@
-{{ config(post_hook="{{ assert_exchange_rates_fresh(this) }}") }}
 -- Each customer's local MRR of their first active month, per currency, valued at the rate of every complete
 -- month end from then on: the parts of cohort_starting_mrr(k, a) (docs/metrics.md, Cohort retention). Its post-hook
 -- stops the build when a rate needed here is missing or too old.
+-- Incremental on DuckDB by month, as int_customer_mrr_monthly: a run values every customer's first month at the
+-- month ends of the months it replaces.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'month'},
+    post_hook="{{ assert_exchange_rates_fresh(this) }}",
+) }}
+{%- set window_start = incremental_window_first_day() %}
 with
 
 customer_months as (
@@ -17,7 +25,7 @@ months as (
         month,
         month_end
     from {{ ref('int_months') }}
-    where is_complete
+    where is_complete {{ incremental_window_filter('month', window_start, 'and') }}
 ),
 
 rates as (

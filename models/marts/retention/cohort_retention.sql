@@ -1,6 +1,8 @@
 -- Logo and revenue retention of each cohort (customers by first active month) at each age, overall (`all`/`all`)
 -- and for each value of each dimension (docs/metrics.md, Cohort retention).
 {%- set dimensions = ['segment', 'country', 'acquisition_channel', 'plan_interval'] %}
+{%- set qualified_dimensions = [] %}
+{%- for dimension in dimensions %}{% do qualified_dimensions.append('dimensions.' ~ dimension) %}{% endfor %}
 
 with
 
@@ -8,22 +10,27 @@ cohort_months as (
     select * from {{ ref('int_customer_cohort_months') }}
 ),
 
+dimensions as (
+    select * from {{ ref('int_customer_dimensions') }}
+),
+
 -- Totals per cohort, age and combination of dimension values: small, so each dimension re-aggregates it cheaply.
 -- Every cohort customer has a row at every age, so the row count is the cohort size.
 combinations as (
     select
-        cohort_month,
-        months_since_start,
-        {{ column_list(dimensions) }},
+        cohort_months.cohort_month,
+        cohort_months.months_since_start,
+        {{ column_list(qualified_dimensions) }},
         count(*) as cohort_customers,
-        sum(case when is_active then 1 else 0 end) as retained_customers,
-        sum(cohort_starting_mrr) as cohort_starting_mrr,
-        sum(mrr) as mrr
+        sum(case when cohort_months.is_active then 1 else 0 end) as retained_customers,
+        sum(cohort_months.cohort_starting_mrr) as cohort_starting_mrr,
+        sum(cohort_months.mrr) as mrr
     from cohort_months
+    inner join dimensions on cohort_months.customer_id = dimensions.customer_id
     group by
-        cohort_month,
-        months_since_start,
-        {{ dimensions | join(', ') }}
+        cohort_months.cohort_month,
+        cohort_months.months_since_start,
+        {{ qualified_dimensions | join(', ') }}
 ),
 
 by_dimension as (
