@@ -1,11 +1,13 @@
-"""The base models that hold every decided raw row (base_survey_responses, base_support_tickets): a daily run on
+"""The base models that hold every decided raw row (base_invoices, base_invoice_lines, base_payments,
+base_survey_responses, base_support_tickets): a daily run on
 the previous run's file decides again only the rows whose decision can have changed, and holds what a full build
 decides; a row dated before the window is beyond what the lookback promises, and no run decides it.
 
 The raw files are the bad-input fixture's (tests/fixtures/bad_input/raw): its staged survey responses were sent up
 to 2024-02-10 (r03), so a daily run re-reads from 2024-02-07 (3 days of lookback); its staged tickets were opened
 up to 2024-03-01 (t02), so from 2024-02-27. Customer b03 is quarantined (duplicate_key), so r09 is an orphan, and
-so is r14, added here, until its customer b10 arrives."""
+so is r14, added here, until its customer b10 arrives. The staged invoices were issued, and the staged payments
+attempted, up to 2024-03-01 (i03, y06), so a daily run re-reads billing rows from 2024-02-27."""
 
 from __future__ import annotations
 
@@ -19,6 +21,12 @@ BAD_INPUT_RAW = Path(__file__).resolve().parents[1] / "fixtures" / "bad_input" /
 SURVEY_COLUMNS = ["response_id", "customer_id", "survey_type", "sent_at", "responded_at", "score", "comment"]
 CUSTOMER_COLUMNS = ["customer_id", "created_at", "country", "segment", "acquisition_channel"]
 TICKET_COLUMNS = ["ticket_id", "customer_id", "opened_at", "resolved_at", "category", "priority", "is_complaint"]
+INVOICE_COLUMNS = ["invoice_id", "customer_id", "subscription_id", "issued_at", "currency", "status"]
+LINE_COLUMNS = ["line_id", "invoice_id", "line_type", "plan_id", "quantity", "amount", "period_start", "period_end",
+                "interval_months"]
+PAYMENT_COLUMNS = ["payment_id", "invoice_id", "attempted_at", "amount", "currency", "payment_type", "status",
+                   "failure_reason"]
+BILLING_SQL = {table: f"select * from staging.base_{table} order by all" for table in ("invoices", "invoice_lines", "payments")}
 SURVEY_SQL = "select * from staging.base_survey_responses order by all"
 TICKETS_SQL = "select * from staging.base_support_tickets order by all"
 
@@ -46,7 +54,7 @@ def reasons(rows: list[tuple]) -> dict[str, list[object]]:
 def first_run(tmp_path_factory: pytest.TempPathFactory) -> EventsRun:
     run = EventsRun(tmp_path_factory.mktemp("base_incremental"), fixture_raw=BAD_INPUT_RAW)
     run.append("survey_responses", SURVEY_COLUMNS, (survey("r14", "b10", "2024-01-20T10:00:00Z"),))
-    run.run("+base_survey_responses", "+base_support_tickets")
+    run.run("+base_survey_responses", "+base_support_tickets", "+base_invoice_lines", "+base_payments")
     held = reasons(run.query(SURVEY_SQL))
     assert held["r03"] == [None] and held["r09"] == ["orphan_customer"] and held["r14"] == ["orphan_customer"]
     assert reasons(run.query(TICKETS_SQL))["t02"] == [None]
@@ -93,3 +101,36 @@ def test_a_row_dated_before_the_window_is_decided_only_by_a_full_refresh(first_r
     first_run.run("base_survey_responses")
     assert "r13" not in reasons(first_run.query(SURVEY_SQL))
     assert reasons(first_run.from_scratch("base_survey_responses", SURVEY_SQL))["r13"] == [None]
+
+
+def test_a_daily_billing_run_decides_what_a_full_build_decides(first_run):
+    # A new invoice (i41) with its line and payment; a different row under i03's key, issued in the window: both i03
+    # rows become duplicate_key, so its staged line l03 and payment y03 become orphans; a payment of i05 arriving
+    # late, inside the window. A different row under customer b04's key: b04 is quarantined, so its invoice i07
+    # (2024-01-15, before the window) is an orphan now, and so are i07's line l07 and payment y07.
+    first_run.append("customers", CUSTOMER_COLUMNS, ({"customer_id": "b04", "created_at": "2023-12-12T10:00:00Z",
+                                                     "country": "US", "segment": "smb",
+                                                     "acquisition_channel": "paid_search"},))
+    first_run.append("invoices", INVOICE_COLUMNS, (
+        dict(zip(INVOICE_COLUMNS, ["i41", "b02", "s02", "2024-03-05T09:00:00Z", "EUR", "paid"])),
+        dict(zip(INVOICE_COLUMNS, ["i03", "b01", "s01", "2024-03-01T09:00:00Z", "USD", "open"])),
+    ))
+    first_run.append("invoice_lines", LINE_COLUMNS, (
+        dict(zip(LINE_COLUMNS, ["l43", "i41", "subscription", "p_eur_m", "1", "80.00", "2024-03-05", "2024-04-05", "1"])),
+    ))
+    first_run.append("payments", PAYMENT_COLUMNS, (
+        dict(zip(PAYMENT_COLUMNS, ["y41", "i41", "2024-03-05T09:05:00Z", "80.00", "EUR", "charge", "succeeded", ""])),
+        dict(zip(PAYMENT_COLUMNS, ["y42", "i05", "2024-02-28T09:05:00Z", "-10.00", "EUR", "refund", "succeeded", ""])),
+    ))
+    models = ("base_customers", "base_invoices", "base_invoice_lines", "base_payments")
+    first_run.run(*models)
+    decided = {table: first_run.query(sql) for table, sql in BILLING_SQL.items()}
+    for table, sql in BILLING_SQL.items():
+        assert decided[table] == first_run.from_scratch(" ".join(models), sql), table
+    assert reasons(decided["invoices"])["i03"] == ["duplicate_key", "duplicate_key"]
+    assert reasons(decided["invoices"])["i41"] == [None]
+    assert reasons(decided["invoices"])["i07"] == ["orphan_customer"]
+    lines, payments = reasons(decided["invoice_lines"]), reasons(decided["payments"])
+    assert lines["l03"] == ["orphan_invoice"] and lines["l43"] == [None] and lines["l01"] == [None]
+    assert payments["y03"] == ["orphan_invoice"] and payments["y41"] == [None] and payments["y42"] == [None]
+    assert lines["l07"] == ["orphan_invoice"] and payments["y07"] == ["orphan_invoice"]

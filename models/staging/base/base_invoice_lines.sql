@@ -1,3 +1,18 @@
+-- Every raw invoice_lines row, decided: staged, quarantined with a reason, or collapsed with its exact copies.
+-- Incremental on DuckDB with the contract's tables (see the staging docs, base_incremental): a daily run decides
+-- again only the raw rows whose decision can have changed since the last run (the lines of invoices issued from the
+-- latest issued_at of the staged lines' invoices less the lookback, every row of a key among those or among
+-- the quarantined rows held, every row without a key or of an unstaged invoice) and replaces the rows of
+-- their keys.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' and not reads_stripe() else 'table',
+    incremental_strategy='replace_keys',
+    unique_key='line_id',
+) }}
+{%- set window_start = staged_window_first_day('issued_at', 'select invoices.issued_at from ' ~ this ~ ' as lines'
+    ~ ' inner join ' ~ ref('base_invoices') ~ ' as invoices on lines.invoice_id = invoices.invoice_id'
+    ~ ' where lines.quarantine_reason is null and invoices.quarantine_reason is null') %}
+
 with
 
 source as (
@@ -18,8 +33,20 @@ invoices_with_bad_currency as (
     group by invoice_id
 ),
 
+{%- if window_start %}
+
+{{ raw_rows_to_decide_again(
+    'invoice_lines',
+    'invoice_id in (select window_invoices.invoice_id from ' ~ ref('base_invoices') ~ ' as window_invoices where '
+    ~ dated_in_window('window_invoices.issued_at', window_start) ~ ')',
+    'select line_id from ' ~ this ~ ' where line_id is not null and quarantine_reason is not null',
+    [unstaged_reference('invoice_id', 'select invoice_id from ' ~ ref('stg_invoices'))],
+) }}
+
+{%- endif %}
+
 collapsed as (
-    {{ collapse_exact_duplicates('source', 'invoice_lines') }}
+    {{ collapse_exact_duplicates('candidates' if window_start else 'source', 'invoice_lines') }}
 ),
 
 typed as (

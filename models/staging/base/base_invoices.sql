@@ -1,3 +1,16 @@
+-- Every raw invoices row, decided: staged, quarantined with a reason, or collapsed with its exact copies.
+-- Incremental on DuckDB with the contract's tables (see the staging docs, base_incremental): a daily run decides
+-- again only the raw rows whose decision can have changed since the last run (the rows issued from the latest staged
+-- issued_at less the lookback, every row of a key among those or among the quarantined rows held, every row
+-- without a key, of an unstaged customer or subscription or of a currency without rates) and replaces the rows of
+-- their keys.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' and not reads_stripe() else 'table',
+    incremental_strategy='replace_keys',
+    unique_key='invoice_id',
+) }}
+{%- set window_start = staged_window_first_day('issued_at') %}
+
 with
 
 source as (
@@ -20,8 +33,24 @@ rated_currencies as (
     select distinct currency from {{ ref('stg_exchange_rates') }}
 ),
 
+{%- if window_start %}
+
+{{ raw_rows_to_decide_again(
+    'invoices', dated_in_window('issued_at', window_start),
+    'select invoice_id from ' ~ this ~ ' where invoice_id is not null and quarantine_reason is not null',
+    [
+        unstaged_reference('customer_id', 'select customer_id from ' ~ ref('stg_customers')),
+        unstaged_reference(
+            'subscription_id', 'select subscription_id from ' ~ ref('stg_subscriptions'), null_counts=false
+        ),
+        unrated_currency('currency'),
+    ],
+) }}
+
+{%- endif %}
+
 collapsed as (
-    {{ collapse_exact_duplicates('source', 'invoices') }}
+    {{ collapse_exact_duplicates('candidates' if window_start else 'source', 'invoices') }}
 ),
 
 typed as (

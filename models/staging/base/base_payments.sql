@@ -1,3 +1,16 @@
+-- Every raw payments row, decided: staged, quarantined with a reason, or collapsed with its exact copies.
+-- Incremental on DuckDB with the contract's tables (see the staging docs, base_incremental): a daily run decides
+-- again only the raw rows whose decision can have changed since the last run (the rows attempted from the latest staged
+-- attempted_at less the lookback, every row of a key among those or among the quarantined rows held, every
+-- row without a key, of an unstaged invoice or of a currency without rates) and replaces the rows of
+-- their keys.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' and not reads_stripe() else 'table',
+    incremental_strategy='replace_keys',
+    unique_key='payment_id',
+) }}
+{%- set window_start = staged_window_first_day('attempted_at') %}
+
 with
 
 source as (
@@ -16,8 +29,21 @@ rated_currencies as (
     select distinct currency from {{ ref('stg_exchange_rates') }}
 ),
 
+{%- if window_start %}
+
+{{ raw_rows_to_decide_again(
+    'payments', dated_in_window('attempted_at', window_start),
+    'select payment_id from ' ~ this ~ ' where payment_id is not null and quarantine_reason is not null',
+    [
+        unstaged_reference('invoice_id', 'select invoice_id from ' ~ ref('stg_invoices')),
+        unrated_currency('currency'),
+    ],
+) }}
+
+{%- endif %}
+
 collapsed as (
-    {{ collapse_exact_duplicates('source', 'payments') }}
+    {{ collapse_exact_duplicates('candidates' if window_start else 'source', 'payments') }}
 ),
 
 typed as (
