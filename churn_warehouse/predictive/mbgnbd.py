@@ -21,7 +21,9 @@ from scipy.special import betaln, gammaln, hyp2f1
 from churn_warehouse.predictive import FitError
 from churn_warehouse.predictive.bgnbd import (
     BgNbdFit,
+    SummaryColumn,
     _summary_arrays,
+    _summary_columns,
     bgnbd_log_likelihood,
     fit_bgnbd,
     fit_purchase_counts,
@@ -43,7 +45,8 @@ class MbgNbdFit:
 
 
 def mbgnbd_log_likelihood(
-    r: float, alpha: float, a: float, b: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    r: float, alpha: float, a: float, b: float,
+    frequency: ArrayLike | SummaryColumn, recency: ArrayLike | SummaryColumn, T: ArrayLike | SummaryColumn,
 ) -> NDArray[np.float64]:
     """Per-customer log-likelihood (Batislam et al. 2007), summed in log space.
 
@@ -52,10 +55,10 @@ def mbgnbd_log_likelihood(
     The first term is "alive at T" (x + 1 tosses survived), the second "dropped
     out at the last purchase", which for x = 0 is the first purchase (t_x = 0).
     """
-    x, t_x, age = _summary_arrays(frequency, recency, T)
-    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
-    still_alive = betaln(a, b + x + 1.0) - (r + x) * np.log(alpha + age)
-    dropped_out = betaln(a + 1.0, b + x) - (r + x) * np.log(alpha + t_x)
+    x, t_x, age = _summary_columns(frequency, recency, T)
+    common = x.of(lambda v: gammaln(r + v)) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
+    still_alive = x.of(lambda v: betaln(a, b + v + 1.0)) - (r + x.values) * age.of(lambda v: np.log(alpha + v))
+    dropped_out = x.of(lambda v: betaln(a + 1.0, b + v)) - (r + x.values) * t_x.of(lambda v: np.log(alpha + v))
     return common + np.logaddexp(still_alive, dropped_out)
 
 
