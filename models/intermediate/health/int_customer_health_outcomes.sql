@@ -1,6 +1,17 @@
 -- Per customer active on a complete month end D: whether they churned in the sense of the health backtest (not
 -- active at one or more of the next 3 month ends) and the day that became known, the third month end after D.
 -- Only month ends whose next 3 month ends are complete have an outcome.
+-- Incremental on DuckDB by snapshot day: a run replaces the month ends on or after (the latest one with an outcome -
+-- incremental_lookback_days), whose outcome reads the latest complete month (the one the monthly MRR chain
+-- replaces) or a month completed since, and the month ends that got their third complete month since. An earlier
+-- month end's outcome reads only months the chain keeps. Server targets rebuild it in full.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'snapshot_date'},
+) }}
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 active as (
@@ -8,6 +19,7 @@ active as (
         customer_id,
         snapshot_date
     from {{ ref('int_customer_mrr_on_snapshot_dates') }}
+    {{ incremental_window_filter('snapshot_date', window_start) }}
 ),
 
 snapshot_dates as (
@@ -15,7 +27,7 @@ snapshot_dates as (
         snapshot_date,
         month
     from {{ ref('int_health_snapshot_dates') }}
-    where not is_as_of_date
+    where not is_as_of_date {{ incremental_window_filter('snapshot_date', window_start, 'and') }}
 ),
 
 complete_months as (
@@ -32,6 +44,8 @@ customer_months as (
         month,
         mrr
     from {{ ref('int_customer_mrr_monthly') }}
+    -- The months after those of the snapshots read.
+    {{ incremental_window_filter('month', window_start) }}
 ),
 
 -- The next 3 months of each month-end snapshot that are complete.

@@ -1,14 +1,25 @@
 -- Per backtest month end D and score (risk_score, weighted_score, logistic_score): the ROC AUC of the score among
 -- the customers active on D against whether they churned, tied scores counting one half (Mann-Whitney): the sum
 -- over churners of (non-churners scoring lower + half those scoring the same) / (churners x non-churners).
+-- Incremental on DuckDB by snapshot day, as int_customer_health_outcomes: a month end's AUC reads only its own
+-- outcomes and scores, and those of the month ends before the window are kept.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='replace_window',
+    meta={'window_column': 'snapshot_date'},
+) }}
+{%- set window_start = incremental_window_first_day() %}
+
 with
 
 scores as (
     select * from {{ ref('int_customer_health_scores') }}
+    {{ incremental_window_filter('snapshot_date', window_start) }}
 ),
 
 outcomes as (
     select * from {{ ref('int_customer_health_outcomes') }}
+    {{ incremental_window_filter('snapshot_date', window_start) }}
 ),
 
 scored as (
