@@ -18,16 +18,16 @@ MIB = 1024**2
     ("available", "expected"),
     [
         (4 * GIB, "2048MiB"),  # a laptop: half of what is available
-        (10 * GIB, "5120MiB"),  # this machine, shared: half
+        (10 * GIB, "5120MiB"),  # this machine, shared: half, and the cap
         (9 * GIB + 700 * MIB, "4608MiB"),  # half is 4,862 MiB: rounded down to a 512 MiB step
         (9 * GIB + 300 * MIB, "4608MiB"),  # a little less free memory the next day: the same limit
-        (22 * GIB, "5632MiB"),  # this machine, quiet: capped at 5.5 GiB
-        (256 * GIB, "5632MiB"),  # a large server: still the cap
+        (22 * GIB, "5120MiB"),  # this machine, quiet: capped at 5 GiB
+        (256 * GIB, "5120MiB"),  # a large server: still the cap
         (1 * GIB, "1024MiB"),  # a small machine: the 1 GiB floor
         (0, "1024MiB"),
     ],
 )
-def test_memory_limit_is_half_the_available_memory_between_1_and_5_5_gib(available, expected):
+def test_memory_limit_is_half_the_available_memory_between_1_and_5_gib(available, expected):
     assert resources.default_memory_limit(available) == expected
 
 
