@@ -1,6 +1,7 @@
 """The incremental event models (int_customer_events_daily, the per-customer-day aggregate, and
-int_customer_email_sends, the numbered e-mail events): a run on the previous run's file re-reads only the lookback
-window and gives what a full read of the staged events gives; a key repeated before the window is beyond what the
+int_customer_email_sends, the numbered e-mail events, and int_campaign_email_sends, the sends with their flags): a
+run on the previous run's file re-reads only the lookback window and gives what a full read of the staged events
+gives; a key repeated before the window is beyond what the
 lookback promises, and the accounting identity then shows it."""
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ select customer_id, event_name, occurred_at, send_number, attributed_send_number
 from intermediate.int_customer_email_sends order by all
 """
 BASE_EVENTS_SQL = "select * from staging.base_events order by all"
+CAMPAIGN_SENDS_SQL = "select * from intermediate.int_campaign_email_sends order by all"
 HELD_SQL = """
 select customer_id, event_date, events, activity_events, emails_sent, last_email_engaged_at
 from intermediate.int_customer_events_daily order by 1, 2
@@ -102,7 +104,7 @@ def first_run(tmp_path_factory: pytest.TempPathFactory) -> EventsRun:
     to c08 that day, so that the e-mails' window starts after c08's first e-mail (2024-04-09)."""
     run = EventsRun(tmp_path_factory.mktemp("events_incremental"))
     run.append_events(event("ev20", "c08", "email_sent", "2024-05-15T07:00:00Z"))
-    run.run("+int_customer_events_daily", "int_customer_email_sends")
+    run.run("+int_customer_events_daily", "int_customer_email_sends", "+int_campaign_email_sends")
     assert run.query("select max(event_date) from intermediate.int_customer_events_daily") == [
         (run.query("select date '2024-05-15'")[0][0],)
     ]
@@ -117,6 +119,7 @@ def test_a_daily_run_within_the_lookback_equals_a_full_read(first_run):
     # 2024-04-09 (number 1), the latest of that campaign, which lies before the window.
     first_run.append_events(
         event("ev15", "c08", "email_opened", "2024-05-14T06:00:00Z", '{"campaign": "dunning"}'),
+        event("ev16", "c08", "email_clicked", "2024-05-14T06:30:00Z", '{"campaign": "dunning"}'),
         event("ev11", "c13", "login", "2024-05-16T09:00:00Z"),
         event("ev11", "c13", "login", "2024-05-16T09:00:00Z"),
         event("ev12", "c01", "email_sent", "2024-05-13T08:00:00Z"),
@@ -124,7 +127,9 @@ def test_a_daily_run_within_the_lookback_equals_a_full_read(first_run):
         event("ev14", "c08", "email_sent", "2024-05-16T07:00:00Z"),
         event("ev13", "c08", "email_sent", "2024-05-14T07:00:00Z"),
     )
-    first_run.run("base_events", "int_customer_events_daily", "int_customer_email_sends")
+    clicked_before = first_run.query(
+        "select is_clicked from intermediate.int_campaign_email_sends where customer_id = 'c08' and send_number = 1")
+    first_run.run("base_events", "int_customer_events_daily", "int_customer_email_sends", "int_campaign_email_sends")
     # base_events decided again only the rows of the window, of the keys held and of unstaged customers: what a
     # full read decides (ev10's two rows and ev11's two copies among them).
     decided = first_run.query(BASE_EVENTS_SQL)
@@ -144,6 +149,13 @@ def test_a_daily_run_within_the_lookback_equals_a_full_read(first_run):
         ("2024-04-09", 1), ("2024-05-14", 2), ("2024-05-15", 3), ("2024-05-16", 4)]
     assert [(str(at.date()), attributed) for customer, name, at, number, attributed in sends
             if customer == "c08" and name == "email_opened"] == [("2024-04-09", 1), ("2024-05-14", 1)]
+    # The campaign sends were worked out again for c08 (an e-mail event in the window): its 2024-04-09 send, before
+    # the window, is clicked now (ev16), as a full build has it.
+    campaign_sends = first_run.query(CAMPAIGN_SENDS_SQL)
+    assert campaign_sends == first_run.from_scratch("int_campaign_email_sends", CAMPAIGN_SENDS_SQL)
+    assert clicked_before == [(False,)]
+    assert first_run.query("select is_clicked from intermediate.int_campaign_email_sends "
+                           "where customer_id = 'c08' and send_number = 1") == [(True,)]
 
 
 def test_a_key_repeated_before_the_window_breaks_the_staged_total(first_run):
