@@ -1,8 +1,8 @@
-"""The incremental event models (int_customer_events_daily, the per-customer-day aggregate, and
+"""The incremental event models (int_customer_events_daily, the per-customer-day aggregate,
 int_customer_email_sends, the numbered e-mail events, and int_campaign_email_sends, the sends with their flags): a
 run on the previous run's file re-reads only the lookback window and gives what a full read of the staged events
-gives; a key repeated before the window is beyond what the
-lookback promises, and the accounting identity then shows it."""
+gives; a key repeated before the window is beyond what the lookback promises, and the accounting identity then
+shows it."""
 
 from __future__ import annotations
 
