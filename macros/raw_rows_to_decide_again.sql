@@ -2,14 +2,15 @@
     For the base model of an append-only raw table on an incremental run: the CTEs, ending in `candidates`, that
     select the raw rows whose quarantine or duplicate decision can differ from the last run's. Those are the rows
     of the window (`window_rows`: a condition on the typed raw columns, true for a row dated on or after the
-    window start or without a date that casts), every row of a key among those or among `held_keys` (a select of
-    the key column from the model's previous rows), every row without a key, and every row matching one of
+    window start or without a date that casts), every row of a key among those or among the keys the model's
+    previous rows hold (those of its quarantined rows, or every key with `every_key_held`: a model that holds only
+    the rows needing a decision), every row without a key, and every row matching one of
     `unresolved` (conditions on the raw columns: a reference to a customer or invoice that is not staged, a
     currency without rates). Any other row is dated before the window, its key appears nowhere in the window and
     what it references is as it was, so a full build decides it as the last run did. Each CTE reads the raw table
     itself (a CTE read twice is materialised). Followed by a comma: the model's own CTEs come next.
 -#}
-{% macro raw_rows_to_decide_again(table_name, window_rows, held_keys, unresolved) -%}
+{% macro raw_rows_to_decide_again(table_name, window_rows, unresolved, every_key_held=false) -%}
     {%- set spec = table_spec(table_name) -%}
     {%- if spec['key'] | length != 1 -%}
         {{ exceptions.raise_compiler_error("raw_rows_to_decide_again: " ~ table_name ~ " must have a one-column key") }}
@@ -30,7 +31,8 @@
     ),
 
     held_keys as (
-        {{ held_keys }}
+        select {{ key }} from {{ this }}
+        where {{ key }} is not null{{ '' if every_key_held else ' and quarantine_reason is not null' }}
     ),
 
     candidate_keys as (

@@ -24,8 +24,8 @@ customers as (
 
 {{ raw_rows_to_decide_again(
     'events', dated_in_window('occurred_at', window_start),
-    'select event_id from ' ~ this ~ ' where event_id is not null',
     [unstaged_reference('customer_id', 'select customer_id from ' ~ ref('stg_customers'))],
+    every_key_held=true,
 ) }}
 
 {%- endif %}

@@ -39,7 +39,6 @@ invoices_with_bad_currency as (
     'invoice_lines',
     'invoice_id in (select window_invoices.invoice_id from ' ~ ref('base_invoices') ~ ' as window_invoices where '
     ~ dated_in_window('window_invoices.issued_at', window_start) ~ ')',
-    'select line_id from ' ~ this ~ ' where line_id is not null and quarantine_reason is not null',
     [unstaged_reference('invoice_id', 'select invoice_id from ' ~ ref('stg_invoices'))],
 ) }}
 

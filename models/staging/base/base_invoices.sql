@@ -37,7 +37,6 @@ rated_currencies as (
 
 {{ raw_rows_to_decide_again(
     'invoices', dated_in_window('issued_at', window_start),
-    'select invoice_id from ' ~ this ~ ' where invoice_id is not null and quarantine_reason is not null',
     [
         unstaged_reference('customer_id', 'select customer_id from ' ~ ref('stg_customers')),
         unstaged_reference(

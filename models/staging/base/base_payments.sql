@@ -33,7 +33,6 @@ rated_currencies as (
 
 {{ raw_rows_to_decide_again(
     'payments', dated_in_window('attempted_at', window_start),
-    'select payment_id from ' ~ this ~ ' where payment_id is not null and quarantine_reason is not null',
     [
         unstaged_reference('invoice_id', 'select invoice_id from ' ~ ref('stg_invoices')),
         unrated_currency('currency'),

@@ -24,7 +24,6 @@ customers as (
 
 {{ raw_rows_to_decide_again(
     'support_tickets', dated_in_window('opened_at', window_start),
-    'select ticket_id from ' ~ this ~ ' where ticket_id is not null and quarantine_reason is not null',
     [unstaged_reference('customer_id', 'select customer_id from ' ~ ref('stg_customers'))],
 ) }}
 

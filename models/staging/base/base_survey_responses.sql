@@ -24,7 +24,6 @@ customers as (
 
 {{ raw_rows_to_decide_again(
     'survey_responses', dated_in_window('sent_at', window_start),
-    'select response_id from ' ~ this ~ ' where response_id is not null and quarantine_reason is not null',
     [unstaged_reference('customer_id', 'select customer_id from ' ~ ref('stg_customers'))],
 ) }}
 
